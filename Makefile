@@ -1,0 +1,110 @@
+# Petrel: build, run and test.
+#
+#   make            build build/hypervisor.elf (ELF64, for GRUB) and
+#                   build/hypervisor.elf32 (the copy QEMU's -kernel loads)
+#   make run        boot it in QEMU (TCG, q35, SVM CPU, 4 CPUs, 1 GiB), console here
+#   make test       the whole suite: unit tests, guest and system tests; ends with
+#                   one line "N passed, N failed"
+#   make unit       host unit tests only
+#   make iso        build/hypervisor.iso, a GRUB (Multiboot 2) CD image
+#   make bench      benchmarks (figures and ratios, not pass/fail)
+#
+# Every target first runs tools/setup.sh, which installs missing Debian packages
+# (or, when not root, prints the apt-get line and stops).
+
+BUILD     ?= build
+V         ?= 0
+Q         := $(if $(filter 1,$(V)),,@)
+
+CC        := gcc
+LD        := ld
+NASM      := nasm
+OBJCOPY   := objcopy
+NM        := nm
+PYTHON    := python3
+
+HV_DIR    := hypervisor
+ARCH_DIR  := $(HV_DIR)/arch/x86
+HV_OUT    := $(BUILD)/hv
+
+HV_INCLUDES := -I$(HV_DIR)/include -I$(ARCH_DIR)/include -I$(BUILD)/include
+
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+             -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wvla \
+             -ffreestanding -fno-builtin-printf -nostdinc \
+             -isystem $(shell $(CC) -print-file-name=include) \
+             -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+             -mgeneral-regs-only -mno-sse -mno-mmx -mno-avx \
+             -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+             -fno-asynchronous-unwind-tables -fcf-protection=none \
+             -fno-strict-aliasing -fno-common -fno-delete-null-pointer-checks \
+             -ffunction-sections -MMD -MP \
+             $(HV_INCLUDES)
+HV_NASMFLAGS := -f elf64 -g -F dwarf -I$(BUILD)/include/ -I$(ARCH_DIR)/include/asm/
+HV_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+              -T $(HV_OUT)/hypervisor.lds
+
+HV_C_SRCS   := $(shell find $(HV_DIR) -name '*.c' | sort)
+HV_ASM_SRCS := $(shell find $(HV_DIR) -name '*.asm' | sort)
+HV_OBJS     := $(patsubst %.c,$(HV_OUT)/%.o,$(HV_C_SRCS)) \
+               $(patsubst %.asm,$(HV_OUT)/%.o,$(HV_ASM_SRCS))
+
+.PHONY: all setup run test unit iso bench clean
+all: $(BUILD)/hypervisor.elf $(BUILD)/hypervisor.elf32
+
+setup:
+	$(Q)tools/setup.sh
+
+# NASM shares the constants of asm/config.h through a generated include.
+$(BUILD)/include/config.inc: $(ARCH_DIR)/include/asm/config.h | setup
+	@mkdir -p $(dir $@)
+	$(Q)sed -n 's/^#define \([A-Z_0-9]*\) \+\([^/]*[^/ ]\) *\(\/\*.*\)\?$$/%define \1 \2/p' $< > $@
+
+$(HV_OUT)/%.o: %.c | setup
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(HV_OUT)/%.o: %.asm $(BUILD)/include/config.inc | setup
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	$(Q)$(NASM) $(HV_NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+$(HV_OUT)/hypervisor.lds: $(ARCH_DIR)/hypervisor.lds.S $(ARCH_DIR)/include/asm/config.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c -undef $(HV_INCLUDES) $< -o $@
+
+# Two links: the first with an empty symbol table, whose function addresses the
+# second link's table then names. The table sits after all code, so code addresses
+# cannot move between the links; the build checks that they did not.
+$(HV_OUT)/symbols-empty.o: tools/gensyms.py | setup
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) tools/gensyms.py --empty > $(HV_OUT)/symbols-empty.c
+	$(Q)$(CC) $(HV_CFLAGS) -c $(HV_OUT)/symbols-empty.c -o $@
+
+$(HV_OUT)/hypervisor.1.elf: $(HV_OBJS) $(HV_OUT)/symbols-empty.o $(HV_OUT)/hypervisor.lds
+	@echo "  LD      $@"
+	$(Q)$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_OUT)/symbols-empty.o
+
+$(HV_OUT)/symbols.o: $(HV_OUT)/hypervisor.1.elf tools/gensyms.py
+	$(Q)$(NM) -n $< | $(PYTHON) tools/gensyms.py > $(HV_OUT)/symbols.c
+	$(Q)$(CC) $(HV_CFLAGS) -c $(HV_OUT)/symbols.c -o $@
+
+$(BUILD)/hypervisor.elf: $(HV_OUT)/hypervisor.1.elf $(HV_OUT)/symbols.o
+	@echo "  LD      $@"
+	$(Q)$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_OUT)/symbols.o
+	$(Q)$(NM) -n $< | grep -i ' t ' > $(HV_OUT)/syms.1
+	$(Q)$(NM) -n $@ | grep -i ' t ' > $(HV_OUT)/syms.2
+	$(Q)cmp -s $(HV_OUT)/syms.1 $(HV_OUT)/syms.2 || \
+	    { echo "error: code moved between the two links"; rm -f $@; exit 1; }
+
+# QEMU's Multiboot loader takes only ELF32 images; the program headers keep the
+# physical load addresses, which is all it reads.
+$(BUILD)/hypervisor.elf32: $(BUILD)/hypervisor.elf
+	@echo "  OBJCOPY $@"
+	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One-shot software timers, each bound to a CPU. A timer's function runs on its CPU
+ * from the timer softirq (interrupts enabled, no locks held) at or after `expires`.
+ * A function may re-arm its own timer for periodic work.
+ */
+#ifndef HV_TIMER_H
+#define HV_TIMER_H
+
+#include <hv/list.h>
+#include <hv/types.h>
+
+struct timer {
+    s_time_t expires;
+    void (*fn)(void *data);
+    void *data;
+    unsigned int cpu;
+    bool active;             /* on its CPU's list */
+    struct list_head list;   /* sorted by expires */
+};
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
+/* (Re)arm: runs fn at `expires` (system time, ns). */
+void set_timer(struct timer *t, s_time_t expires);
+/* Disarm; the function may still be running on its CPU when this returns. */
+void stop_timer(struct timer *t);
+
+void timer_init_cpu(unsigned int cpu);  /* the CPU's list; before it takes interrupts */
+void timer_subsys_init(void);           /* the softirq; once */
+
+#endif /* HV_TIMER_H */
