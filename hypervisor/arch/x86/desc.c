@@ -10,8 +10,9 @@
 #include <asm/percpu.h>
 
 #define GDT_ENTRIES 8
-#define DESC_CODE64 0x00af9a000000ffffULL  /* P, DPL 0, code, L=1 */
-#define DESC_DATA   0x00cf92000000ffffULL  /* P, DPL 0, data, writable */
+/* Accessed bits preset, so that loading them never writes the GDT. */
+#define DESC_CODE64 0x00af9b000000ffffULL  /* P, DPL 0, code, L=1 */
+#define DESC_DATA   0x00cf93000000ffffULL  /* P, DPL 0, data, writable */
 #define TSS_TYPE_AVAILABLE 0x89ULL         /* P, 64-bit TSS (available) */
 
 struct cpu_desc {

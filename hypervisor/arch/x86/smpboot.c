@@ -96,7 +96,8 @@ static int prepare_trampoline(void)
     tramp_root[0] = __pa(pdpt) | _PAGE_PRESENT | _PAGE_RW;
     pdpt[0] = __pa(pd) | _PAGE_PRESENT | _PAGE_RW;
     pd[0] = __pa(pt) | _PAGE_PRESENT | _PAGE_RW;
-    pt[tramp_pa >> PAGE_SHIFT] = tramp_pa | _PAGE_PRESENT | _PAGE_ACCESSED;
+    pt[tramp_pa >> PAGE_SHIFT] = tramp_pa | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
+                                 _PAGE_DIRTY;
     TRAMP_FIELD(u32, tr_cr3) = __pa(tramp_root);
     return 0;
 }

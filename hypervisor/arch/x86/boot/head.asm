@@ -252,8 +252,8 @@ boot_stack_top:
 align 8
 boot_gdt:
     dq 0
-    dq 0x00af9a000000ffff               ; 0x08: 64-bit code, DPL 0
-    dq 0x00cf92000000ffff               ; 0x10: data, DPL 0
+    dq 0x00af9b000000ffff               ; 0x08: 64-bit code, DPL 0, accessed
+    dq 0x00cf93000000ffff               ; 0x10: data, DPL 0, accessed
 boot_gdt_end:
 boot_gdt_desc:
     dw boot_gdt_end - boot_gdt - 1

@@ -48,7 +48,10 @@ tr_pm32:
     rdmsr
     or eax, [ebx + OFF(tr_efer)]        ; LME, and NXE when the CPU has NX
     wrmsr
+    ; An AP leaves INIT with caching disabled (CR0.CD and NW set, SDM vol. 3,
+    ; table 10-1): enable caching, paging and write protection.
     mov eax, cr0
+    and eax, ~((1 << 30) | (1 << 29))   ; CD, NW
     or eax, (1 << 31) | (1 << 16)       ; PG, WP
     mov cr0, eax
     jmp far [ebx + OFF(tr_far64)]
@@ -69,9 +72,11 @@ tr_lm64:
 align 8
 tr_gdt:
     dq 0
-    dq 0x00af9a000000ffff               ; 0x08: 64-bit code
-    dq 0x00cf92000000ffff               ; 0x10: data
-    dq 0x00cf9a000000ffff               ; 0x18: 32-bit code
+    ; Accessed bits preset: loading a descriptor whose bit is clear makes the CPU
+    ; write it (SDM vol. 3, 3.4.5.1).
+    dq 0x00af9b000000ffff               ; 0x08: 64-bit code
+    dq 0x00cf93000000ffff               ; 0x10: data
+    dq 0x00cf9b000000ffff               ; 0x18: 32-bit code
 tr_gdt_end:
 
 ; The data block the boot CPU fills in (symbols give its offsets to smpboot.c).
