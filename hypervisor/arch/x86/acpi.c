@@ -90,6 +90,37 @@ int acpi_boot_init(char *err, size_t errlen)
     return 0;
 }
 
+/* 'a': every table in hex, one "ACPI table" header line then 16 bytes a line, so that
+ * tools (and the unit tests' data, tests/unit/data/acpi) can rebuild the binaries. */
+static void dump_hex(const u8 *p, u32 len)
+{
+    for (u32 off = 0; p && off < len; off += 16) {
+        char line[16 * 3 + 1];
+        size_t n = 0;
+        for (u32 j = off; j < off + 16 && j < len; j++)
+            n += snprintf(line + n, sizeof(line) - n, " %02x", p[j]);
+        printk("  %04x:%s\n", off, line);
+    }
+}
+
+static void dump_tables(unsigned char key)
+{
+    for (unsigned int i = 0; i < acpi_info.nr_tables; i++) {
+        const struct acpi_table_ref *t = &acpi_info.tables[i];
+
+        printk("ACPI table %s at %#llx, %u bytes, revision %u, OEM '%s'\n", t->sig, t->pa,
+               t->length, t->revision, t->oem_id);
+        dump_hex(acpi_map(t->pa, t->length), t->length);
+    }
+    if (acpi_info.rsdp_pa) {
+        u32 len = acpi_info.revision >= 2 ? 36 : 20;
+        printk("ACPI table RSDP at %#llx, %u bytes\n", acpi_info.rsdp_pa, len);
+        dump_hex(acpi_map(acpi_info.rsdp_pa, len), len);
+    }
+    printk("ACPI tables: end of dump\n");
+}
+KEYHANDLER('a', dump_tables, "dump the ACPI tables in hex");
+
 /* ---- power off and reset ---- */
 
 static void pci_conf_write8(unsigned int bus, unsigned int dev, unsigned int fn,

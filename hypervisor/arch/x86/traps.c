@@ -176,9 +176,13 @@ static bool readable_stack(unsigned long p, size_t len)
 
 static void trace_from(unsigned long rip, unsigned long rbp)
 {
+    unsigned long last = 0, repeats = 0;
+
     printk(LOG_ERR "Call trace:\n");
     printk(LOG_ERR "   [<%016lx>] %pS\n", rip, (void *)rip);
-    for (unsigned int depth = 0; depth < 32; depth++) {
+    /* Walk the frame-pointer chain, within this CPU's stacks only; a run of one
+     * return address (deep recursion) is printed once with a count. */
+    for (unsigned int depth = 0; depth < 4096; depth++) {
         unsigned long next, ret;
 
         if ((rbp & 7) || !readable_stack(rbp, 16))
@@ -187,11 +191,21 @@ static void trace_from(unsigned long rip, unsigned long rbp)
         ret = ((unsigned long *)rbp)[1];
         if (!ret)
             break;
-        printk(LOG_ERR "   [<%016lx>] %pS\n", ret, (void *)ret);
+        if (ret == last) {
+            repeats++;
+        } else {
+            if (repeats)
+                printk(LOG_ERR "   ... the frame above %lu more times\n", repeats);
+            repeats = 0;
+            last = ret;
+            printk(LOG_ERR "   [<%016lx>] %pS\n", ret, (void *)ret);
+        }
         if (next <= rbp)
             break;
         rbp = next;
     }
+    if (repeats)
+        printk(LOG_ERR "   ... the frame above %lu more times\n", repeats);
 }
 
 void show_stack_trace(const struct cpu_regs *regs)
