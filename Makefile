@@ -49,7 +49,7 @@ HV_ASM_SRCS := $(shell find $(HV_DIR) -name '*.asm' | sort)
 HV_OBJS     := $(patsubst %.c,$(HV_OUT)/%.o,$(HV_C_SRCS)) \
                $(patsubst %.asm,$(HV_OUT)/%.o,$(HV_ASM_SRCS))
 
-.PHONY: all setup run test unit iso bench clean
+.PHONY: all setup run test test-slow unit iso bench clean
 all: $(BUILD)/hypervisor.elf $(BUILD)/hypervisor.elf32
 
 setup:
@@ -103,6 +103,36 @@ $(BUILD)/hypervisor.elf: $(HV_OUT)/hypervisor.1.elf $(HV_OUT)/symbols.o
 $(BUILD)/hypervisor.elf32: $(BUILD)/hypervisor.elf
 	@echo "  OBJCOPY $@"
 	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
+
+# ---- running and testing ----
+
+# The host unit tests (tests/unit/unit.mk defines unit-build and UNIT_TESTS).
+-include tests/unit/unit.mk
+
+RUNFLAGS  ?=
+TESTFLAGS ?=
+
+run: all
+	tools/petrel-run $(RUNFLAGS)
+
+unit: $(if $(UNIT_TESTS),unit-build) | setup
+	$(PYTHON) tests/run_tests.py --no-system $(TESTFLAGS)
+
+test: all $(if $(UNIT_TESTS),unit-build) | setup
+	$(PYTHON) tests/run_tests.py $(TESTFLAGS)
+
+# The exhaustive runs that do not fit in CI's budget.
+test-slow: all $(if $(UNIT_TESTS),unit-build) | setup
+	$(PYTHON) tests/run_tests.py --slow $(TESTFLAGS)
+
+bench: all | setup
+	$(PYTHON) tests/bench/run_bench.py
+
+# A GRUB (Multiboot 2) CD image, for Bochs or real machines: append modules with
+# ISO_MODULES="file[:args] ...".
+iso: $(BUILD)/hypervisor.iso
+$(BUILD)/hypervisor.iso: $(BUILD)/hypervisor.elf tools/mkiso.sh | setup
+	tools/mkiso.sh $@ $(BUILD)/hypervisor.elf "$(ISO_CMDLINE)" $(ISO_MODULES)
 
 clean:
 	rm -rf $(BUILD)

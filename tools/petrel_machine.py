@@ -226,8 +226,10 @@ class Machine:
             self._cond.notify_all()
 
     def _stderr_line(self, text):
-        for line in text.splitlines():
-            if line and not QEMU_NOISE.search(line):
+        self._stderr_part = getattr(self, "_stderr_part", "") + text
+        *lines, self._stderr_part = self._stderr_part.split("\n")
+        for line in lines:
+            if line.strip() and not QEMU_NOISE.search(line):
                 self._stderr.append(line)
 
     @property

@@ -25,11 +25,12 @@ static enum log_level threshold = LOGL_INFO;
 static bool timestamps;
 param_bool("console_timestamps", timestamps);
 
-static const char *const level_names[LOGL_COUNT] = { "error", "warning", "info", "debug" };
+static const char *const level_names[LOGL_COUNT] = { "", "error", "warning", "info",
+                                                     "debug" };
 
 static int parse_loglvl(const char *val)
 {
-    for (unsigned int i = 0; i < LOGL_COUNT; i++) {
+    for (unsigned int i = LOGL_ERR; i < LOGL_COUNT; i++) {
         if (!strcmp(val, level_names[i])) {
             threshold = i;
             return 0;

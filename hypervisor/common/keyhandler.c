@@ -28,8 +28,10 @@ void keyhandler_queue(unsigned char key)
 static void show_help(unsigned char key)
 {
     printk("Debug keys (type them on the hypervisor console):\n");
-    for (const struct keyhandler *k = __keyhandler_start; k < __keyhandler_end; k++)
-        printk("  '%c'  %s\n", k->key, k->desc);
+    for (unsigned int c = 0; c < 256; c++)
+        for (const struct keyhandler *k = __keyhandler_start; k < __keyhandler_end; k++)
+            if (k->key == c)
+                printk("  '%c'  %s\n", k->key, k->desc);
 }
 KEYHANDLER('h', show_help, "show this list");
 

@@ -53,8 +53,8 @@ static void __noreturn __printf(1, 2) boot_fail(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    printk(LOG_ERR "Boot failed: %s\n", buf);
-    printk(LOG_ERR "Petrel cannot continue; the machine is halted.\n");
+    printk(LOG_ALWAYS "Boot failed: %s\n", buf);
+    printk(LOG_ALWAYS "Petrel cannot continue; the machine is halted.\n");
     halt_forever();
 }
 
@@ -151,13 +151,36 @@ static __noinline void recurse_forever(unsigned int depth)
     recursion_sink = pad[0];
 }
 
+static void fault_here(void *unused)
+{
+    *(volatile u64 *)0xdead000 = 1;
+}
+
+/* Fault on the last CPU while the boot CPU waits for it in a cross-CPU call. */
+static void crash_on_ap(void)
+{
+    cpumask_t one = { { 0 } };
+    unsigned int cpu, last = 0;
+
+    for_each_online_cpu(cpu)
+        last = cpu;
+    if (!last) {
+        printk(LOG_WARN "crash_test=ap needs a second CPU\n");
+        return;
+    }
+    cpumask_set(last, &one);
+    on_selected_cpus(&one, fault_here, NULL);
+}
+
 static void run_crash_test(void)
 {
     if (!crash_test[0])
         return;
     printk(LOG_WARN "crash_test=%s: crashing on purpose\n", crash_test);
     if (!strcmp(crash_test, "pagefault"))
-        *(volatile u64 *)0xdead000 = 1;
+        fault_here(NULL);
+    else if (!strcmp(crash_test, "ap"))
+        crash_on_ap();
     else if (!strcmp(crash_test, "wx"))
         *(volatile u8 *)(void *)start_hypervisor = 0xc3;
     else if (!strcmp(crash_test, "nx"))
@@ -169,8 +192,8 @@ static void run_crash_test(void)
     else if (!strcmp(crash_test, "ud"))
         __asm__ volatile("ud2");
     else
-        printk(LOG_WARN "crash_test: unknown kind '%s' (pagefault, wx, nx, stack, bug, "
-                        "ud)\n", crash_test);
+        printk(LOG_WARN "crash_test: unknown kind '%s' (pagefault, ap, wx, nx, stack, "
+                        "bug, ud)\n", crash_test);
 }
 
 static void dump_this_cpu(void *unused)
@@ -246,7 +269,7 @@ void start_hypervisor(u32 magic, u32 mbi_pa)
     {
         struct page_alloc_stats st;
         page_alloc_get_stats(&st);
-        printk("ready: %u CPUs online, %llu MiB free\n", num_online_cpus(),
+        printk(LOG_ALWAYS "ready: %u CPUs online, %llu MiB free\n", num_online_cpus(),
                (unsigned long long)(st.free_pages >> (20 - PAGE_SHIFT)));
     }
     idle_loop();

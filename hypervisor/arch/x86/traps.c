@@ -174,14 +174,12 @@ static bool readable_stack(unsigned long p, size_t len)
     return false;
 }
 
-static void trace_from(unsigned long rip, unsigned long rbp)
+/* Walk the frame-pointer chain, within this CPU's stacks only; a run of one return
+ * address (deep recursion) is printed once with a count. */
+static void trace_from_frames(unsigned long rbp)
 {
     unsigned long last = 0, repeats = 0;
 
-    printk(LOG_ERR "Call trace:\n");
-    printk(LOG_ERR "   [<%016lx>] %pS\n", rip, (void *)rip);
-    /* Walk the frame-pointer chain, within this CPU's stacks only; a run of one
-     * return address (deep recursion) is printed once with a count. */
     for (unsigned int depth = 0; depth < 4096; depth++) {
         unsigned long next, ret;
 
@@ -208,8 +206,30 @@ static void trace_from(unsigned long rip, unsigned long rbp)
         printk(LOG_ERR "   ... the frame above %lu more times\n", repeats);
 }
 
+static void trace_from(unsigned long rip, unsigned long rbp)
+{
+    printk(LOG_ERR "Call trace:\n");
+    printk(LOG_ERR "   [<%016lx>] %pS\n", rip, (void *)rip);
+    trace_from_frames(rbp);
+}
+
 void show_stack_trace(const struct cpu_regs *regs)
 {
+    unsigned long off, size;
+
+    /*
+     * A fault on a function's first instructions comes before its frame exists
+     * ("push %rbp; mov %rsp,%rbp"): its caller's return address is still at the top
+     * of the stack, and the frame chain would skip that caller.
+     */
+    if (symbols_lookup(regs->rip, &off, &size) && off <= 1 &&
+        readable_stack(regs->rsp, 16)) {
+        unsigned long ret = ((unsigned long *)regs->rsp)[off];
+        trace_from(regs->rip, 0);
+        printk(LOG_ERR "   [<%016lx>] %pS\n", ret, (void *)ret);
+        trace_from_frames(regs->rbp);
+        return;
+    }
     trace_from(regs->rip, regs->rbp);
 }
 

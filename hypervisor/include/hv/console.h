@@ -12,14 +12,16 @@
 /*
  * A message may start with one of these prefixes. Messages without one are
  * LOG_INFO. The console prints messages at or above the threshold set by
- * "loglvl=" (default: info); the ring buffer keeps all of them.
+ * "loglvl=" (default: info); the ring buffer keeps all of them. LOG_ALWAYS is for
+ * the few lines users and tools rely on (the "ready:" line): no threshold hides it.
  */
-#define LOG_ERR   "<0>"
-#define LOG_WARN  "<1>"
-#define LOG_INFO  "<2>"
-#define LOG_DEBUG "<3>"
+#define LOG_ALWAYS "<0>"
+#define LOG_ERR    "<1>"
+#define LOG_WARN   "<2>"
+#define LOG_INFO   "<3>"
+#define LOG_DEBUG  "<4>"
 
-enum log_level { LOGL_ERR, LOGL_WARN, LOGL_INFO, LOGL_DEBUG, LOGL_COUNT };
+enum log_level { LOGL_ALWAYS, LOGL_ERR, LOGL_WARN, LOGL_INFO, LOGL_DEBUG, LOGL_COUNT };
 
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap);
