@@ -106,6 +106,22 @@ $(BUILD)/hypervisor.elf32: $(BUILD)/hypervisor.elf
 
 # ---- running and testing ----
 
+# mbshim: a test boot loader that enters the hypervisor with broken boot information
+# (tests/system/test_multiboot.py). 32-bit and freestanding: no 32-bit libc needed.
+SHIM_DIR := tests/tools/mbshim
+SHIM_OUT := $(BUILD)/tests/mbshim
+$(SHIM_OUT)/%.o: $(SHIM_DIR)/%.c | setup
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -m32 -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	    -fcf-protection=none -Wall -Wextra -Werror -MMD -MP -c $< -o $@
+$(SHIM_OUT)/%.o: $(SHIM_DIR)/%.asm | setup
+	@mkdir -p $(dir $@)
+	$(Q)$(NASM) -f elf32 $< -o $@
+$(BUILD)/tests/mbshim.elf: $(SHIM_OUT)/head.o $(SHIM_OUT)/shim.o $(SHIM_DIR)/shim.lds
+	$(Q)$(LD) -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments \
+	    -T $(SHIM_DIR)/shim.lds -o $@ $(SHIM_OUT)/head.o $(SHIM_OUT)/shim.o
+TEST_TOOLS := $(BUILD)/tests/mbshim.elf
+
 # The host unit tests (tests/unit/unit.mk defines unit-build and UNIT_TESTS).
 -include tests/unit/unit.mk
 
@@ -118,11 +134,11 @@ run: all
 unit: $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py --no-system $(TESTFLAGS)
 
-test: all $(if $(UNIT_TESTS),unit-build) | setup
+test: all $(TEST_TOOLS) $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py $(TESTFLAGS)
 
 # The exhaustive runs that do not fit in CI's budget.
-test-slow: all $(if $(UNIT_TESTS),unit-build) | setup
+test-slow: all $(TEST_TOOLS) $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py --slow $(TESTFLAGS)
 
 bench: all | setup
