@@ -59,3 +59,20 @@ def maxcpus_limits_the_cpus_started(t):
     m = t.machine(cpus=4, memory="512M", cmdline="maxcpus=2")
     m.expect(r"CPU with APIC ID \d+ not started \(maxcpus=2\)", 180)
     check_ready(t, m, 2, 512)
+
+
+@system_test(timeout=240)
+def pit_calibration_and_xapic_without_hpet(t):
+    m = t.machine(cpus=2, memory="512M", cmdline="hpet=off x2apic=off")
+    m.expect(r"time: TSC at \d+\.\d+ MHz \(calibrated against the PIT\)", 180)
+    check_ready(t, m, 2, 512)
+
+
+@system_test(timeout=400)
+def bochs_oneshot_timer_and_xapic(t):
+    # The other halves of the Bochs run above: xAPIC MMIO, a one-shot LAPIC timer.
+    m = t.machine(emulator="bochs", cpus=2, memory="256M",
+                  cmdline="x2apic=off tsc_deadline=off")
+    m.expect(r"APIC: xAPIC mode", 300)
+    m.expect(r"APIC: timer in one-shot mode", 60)
+    check_ready(t, m, 2, 256, timeout=300)

@@ -118,18 +118,23 @@ static int copy_phys_string(struct parse_ctx *c, paddr_t pa, char *dst, size_t m
     return -EINVAL;
 }
 
-/* The hypervisor's own command line starts with the image's name: drop that word. */
-static void set_hv_cmdline(struct boot_info *bi, const char *raw)
+/*
+ * Most loaders (QEMU, GRUB Legacy, iPXE) start the command line with the image's
+ * name; GRUB 2 passes only the arguments. Drop the name where there is one.
+ */
+static void cook_hv_cmdline(struct boot_info *bi)
 {
-    const char *p = raw;
+    const char *p = bi->cmdline;
 
     while (*p == ' ')
         p++;
-    while (*p && *p != ' ')
-        p++;
-    while (*p == ' ')
-        p++;
-    hv_strlcpy(bi->cmdline, p, sizeof(bi->cmdline));
+    if (strncmp(bi->loader, "GRUB 2", 6)) {
+        while (*p && *p != ' ')
+            p++;
+        while (*p == ' ')
+            p++;
+    }
+    memmove(bi->cmdline, p, strlen(p) + 1);
 }
 
 static int add_module(struct parse_ctx *c, u64 start, u64 end, const char *cmdline)
@@ -208,7 +213,7 @@ static int parse_mb1(struct parse_ctx *c, paddr_t mbi)
         rc = copy_phys_string(c, info->cmdline, buf, sizeof(buf), "command line");
         if (rc)
             return rc;
-        set_hv_cmdline(bi, buf);
+        hv_strlcpy(bi->cmdline, buf, sizeof(bi->cmdline));
     }
     if (info->flags & MB1_INFO_LOADER) {
         rc = copy_phys_string(c, info->boot_loader_name, buf, sizeof(buf),
@@ -306,7 +311,7 @@ static int parse_mb2_tag(struct parse_ctx *c, paddr_t pa, const struct mb2_tag *
         if (rc)
             return rc;
         if (tag->type == MB2_TAG_CMDLINE)
-            set_hv_cmdline(bi, buf);
+            hv_strlcpy(bi->cmdline, buf, sizeof(bi->cmdline));
         else
             hv_strlcpy(bi->loader, buf, sizeof(bi->loader));
         return 0;
@@ -413,6 +418,7 @@ int multiboot_parse(u32 magic, paddr_t mbi, boot_mem_fn mem, struct boot_info *b
     if (rc)
         return rc;
 
+    cook_hv_cmdline(bi);
     bi->nr_memmap = memmap_sanitize(bi->memmap, bi->nr_memmap, BOOT_MAX_MEMMAP);
     if (memmap_total(bi->memmap, bi->nr_memmap, MEM_RAM) == 0)
         return fail(&c, "the memory map lists no RAM");

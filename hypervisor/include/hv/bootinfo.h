@@ -41,7 +41,8 @@ struct boot_module {
 struct boot_info {
     unsigned int protocol;           /* 1 or 2: the Multiboot version */
     char loader[64];
-    char cmdline[BOOT_CMDLINE_MAX];  /* the hypervisor's command line, after its name */
+    char cmdline[BOOT_CMDLINE_MAX];  /* the hypervisor's options (the image name that
+                                        most loaders put first is dropped) */
     unsigned int nr_modules;
     struct boot_module modules[BOOT_MAX_MODULES];
     unsigned int nr_memmap;
