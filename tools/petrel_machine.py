@@ -54,7 +54,7 @@ class Machine:
 
     def __init__(self, emulator="qemu", cpus=4, memory="1G", machine="q35", cpu_model=None,
                  cmdline="", modules=(), image=None, extra_args=(), debug_exit=True,
-                 name="machine", log_dir=None):
+                 name="machine", log_dir=None, debugcon=False):
         if emulator not in ("qemu", "bochs"):
             raise ValueError("emulator must be qemu or bochs")
         self.emulator = emulator
@@ -67,6 +67,9 @@ class Machine:
         self.image = image
         self.extra_args = list(extra_args)
         self.debug_exit = debug_exit
+        # The console is COM1; with debugcon, port 0xe9 instead (a bare-metal guest
+        # kernel under plain QEMU, where no hypervisor forwards its output).
+        self.debugcon = debugcon
         self.name = name
         self.log_dir = log_dir
         self.proc = None
@@ -87,7 +90,9 @@ class Machine:
         argv = [QEMU, "-accel", "tcg", "-machine", self.machine,
                 "-cpu", self.cpu_model or QEMU_CPU, "-m", "%dM" % self.memory_mib,
                 "-smp", str(self.cpus), "-kernel", image, "-display", "none",
-                "-no-reboot", "-serial", "stdio"]
+                "-no-reboot"]
+        argv += ["-debugcon", "stdio", "-serial", "none"] if self.debugcon else \
+            ["-serial", "stdio"]
         if self.cmdline:
             argv += ["-append", self.cmdline]
         if self.modules:

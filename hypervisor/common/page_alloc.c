@@ -182,7 +182,7 @@ struct page_info *alloc_pages_below(unsigned int order, paddr_t limit)
     /* Zone z ends at frame 2^(z+1): use the zones that end at or below the limit. */
     if (lim < 2)
         return NULL;
-    return alloc_zoned(order, zone_of(lim) - 1);
+    return alloc_zoned(order, min(zone_of(lim) - 1, (unsigned int)NR_ZONES - 1));
 }
 
 void free_pages(struct page_info *pg, unsigned int order)

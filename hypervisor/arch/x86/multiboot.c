@@ -122,16 +122,21 @@ static int copy_phys_string(struct parse_ctx *c, paddr_t pa, char *dst, size_t m
  * Most loaders (QEMU, GRUB Legacy, iPXE) start the command line with the image's
  * name; GRUB 2 passes only the arguments. Drop the name where there is one.
  */
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 static void cook_hv_cmdline(struct boot_info *bi)
 {
     const char *p = bi->cmdline;
 
-    while (*p == ' ')
+    while (is_blank(*p))
         p++;
     if (strncmp(bi->loader, "GRUB 2", 6)) {
-        while (*p && *p != ' ')
+        while (*p && !is_blank(*p))
             p++;
-        while (*p == ' ')
+        while (is_blank(*p))
             p++;
     }
     memmove(bi->cmdline, p, strlen(p) + 1);
@@ -157,9 +162,9 @@ static int add_module(struct parse_ctx *c, u64 start, u64 end, const char *cmdli
     hv_strlcpy(m->cmdline, cmdline, sizeof(m->cmdline));
 
     /* Name: the basename of the first word. */
-    for (w = m->cmdline; *w == ' '; w++)
+    for (w = m->cmdline; is_blank(*w); w++)
         ;
-    for (len = 0; w[len] && w[len] != ' '; len++)
+    for (len = 0; w[len] && !is_blank(w[len]); len++)
         ;
     base = w;
     for (size_t i = 0; i < len; i++)

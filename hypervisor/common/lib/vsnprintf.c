@@ -55,8 +55,8 @@ static void put_str(struct outbuf *o, const char *s, const struct spec *sp)
         put_repeat(o, ' ', sp->width - len);
 }
 
-static void put_num(struct outbuf *o, u64 v, bool negative, unsigned int base,
-                    const struct spec *sp)
+static void put_num(struct outbuf *o, u64 v, bool negative, bool is_signed,
+                    unsigned int base, const struct spec *sp)
 {
     const char *digits = (sp->flags & F_UPPER) ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -64,11 +64,12 @@ static void put_num(struct outbuf *o, u64 v, bool negative, unsigned int base,
     char sign = 0;
     const char *prefix = "";
 
+    /* '+' and ' ' apply to signed conversions only (C99 7.19.6.1). */
     if (negative)
         sign = '-';
-    else if (sp->flags & F_PLUS)
+    else if (is_signed && (sp->flags & F_PLUS))
         sign = '+';
-    else if (sp->flags & F_SPACE)
+    else if (is_signed && (sp->flags & F_SPACE))
         sign = ' ';
 
     /* C99: precision 0 with value 0 prints no digits. */
@@ -113,9 +114,9 @@ static void put_symbol(struct outbuf *o, unsigned long addr, const struct spec *
     struct spec plain = { .flags = 0, .width = 0, .prec = -1 };
 
     if (name)
-        snprintf(sym, sizeof(sym), "%s+%#lx/%#lx", name, off, size);
+        snprintf(sym, sizeof(sym), "%s+0x%lx/0x%lx", name, off, size);
     else
-        snprintf(sym, sizeof(sym), "%#lx", addr);
+        snprintf(sym, sizeof(sym), "0x%lx", addr);
     plain.width = sp->width;
     plain.flags = sp->flags & F_LEFT;
     put_str(o, sym, &plain);
@@ -186,7 +187,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                 sv = (short)sv;
             else if (lng <= -2)
                 sv = (signed char)sv;
-            put_num(&o, sv < 0 ? -(u64)sv : (u64)sv, sv < 0, 10, &sp);
+            put_num(&o, sv < 0 ? -(u64)sv : (u64)sv, sv < 0, true, 10, &sp);
             break;
         case 'u':
         case 'x':
@@ -202,7 +203,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                 uv = (unsigned char)uv;
             if (*fmt == 'X')
                 sp.flags |= F_UPPER;
-            put_num(&o, uv, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, &sp);
+            put_num(&o, uv, false, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, &sp);
             break;
         case 'c': {
             char c = (char)va_arg(ap, int);
@@ -223,7 +224,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                 put_symbol(&o, p, &sp);
             } else {
                 sp.flags |= F_ALT;
-                put_num(&o, p, false, 16, &sp);
+                put_num(&o, p, false, false, 16, &sp);
             }
             break;
         }

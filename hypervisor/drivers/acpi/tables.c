@@ -49,13 +49,18 @@ static void warnf(struct ctx *c, const char *fmt, ...)
     c->warn(msg);
 }
 
-static bool rsdp_valid(const struct acpi_rsdp *r)
+/* An RSDP at `pa` (or given as `copy` when pa is 0): 20 bytes in ACPI 1.0, 36 after. */
+static bool rsdp_valid(acpi_map_fn map, paddr_t pa, const void *copy)
 {
-    if (memcmp(r->signature, "RSD PTR ", 8) || checksum(r, 20))
+    const struct acpi_rsdp *r = pa ? map(pa, 20) : copy;
+
+    if (!r || memcmp(r->signature, "RSD PTR ", 8) || checksum(r, 20))
         return false;
-    if (r->revision >= 2 && (r->length < 36 || checksum(r, 36)))
-        return false;
-    return true;
+    if (r->revision < 2)
+        return true;
+    if (pa)
+        r = map(pa, 36);
+    return r && r->length >= 36 && !checksum(r, 36);
 }
 
 paddr_t acpi_find_rsdp(acpi_map_fn map)
@@ -68,10 +73,9 @@ paddr_t acpi_find_rsdp(acpi_map_fn map)
     if (ebda_seg && *ebda_seg)
         areas[0].start = (paddr_t)*ebda_seg << 4, areas[0].len = 1024;
     for (unsigned int a = 0; a < 2; a++) {
-        for (paddr_t pa = areas[a].start; pa + 36 <= areas[a].start + areas[a].len;
+        for (paddr_t pa = areas[a].start; pa + 20 <= areas[a].start + areas[a].len;
              pa += 16) {
-            const struct acpi_rsdp *r = map(pa, 36);
-            if (r && rsdp_valid(r))
+            if (rsdp_valid(map, pa, NULL))
                 return pa;
         }
     }
@@ -411,21 +415,24 @@ int acpi_parse(paddr_t rsdp_pa, const void *rsdp_copy, acpi_map_fn map, acpi_war
                struct acpi_info *out, char *err, size_t errlen)
 {
     struct ctx c = { .map = map, .warn = warn, .ai = out };
-    const struct acpi_rsdp *r = rsdp_pa ? map(rsdp_pa, 36) : rsdp_copy;
+    const struct acpi_rsdp *r;
     bool ok = false;
 
     memset(out, 0, sizeof(*out));
-    if (!r || !rsdp_valid(r)) {
+    if (!rsdp_valid(map, rsdp_pa, rsdp_copy)) {
         hv_strlcpy(err, "the ACPI RSDP is missing or has a bad checksum", errlen);
         return -ENOENT;
     }
+    r = rsdp_pa ? map(rsdp_pa, 20) : rsdp_copy;
     out->rsdp_pa = rsdp_pa;
     out->revision = r->revision;
     memcpy(out->oem_id, r->oem_id, 6);
 
     /* ACPI 2.0+: the XSDT takes precedence; fall back to the RSDT if it is broken. */
-    if (r->revision >= 2 && r->xsdt_address) {
-        ok = parse_root(&c, r->xsdt_address, true);
+    if (r->revision >= 2) {
+        const struct acpi_rsdp *r2 = rsdp_pa ? map(rsdp_pa, 36) : rsdp_copy;
+        if (r2->xsdt_address)
+            ok = parse_root(&c, r2->xsdt_address, true);
         out->using_xsdt = ok;
     }
     if (!ok && r->rsdt_address)

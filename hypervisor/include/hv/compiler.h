@@ -12,6 +12,7 @@
 #define __unused         __attribute__((unused))
 #define __noreturn       __attribute__((noreturn))
 #define __noinline       __attribute__((noinline))
+#undef __always_inline  /* a hosted build's glibc defines its own */
 #define __always_inline  inline __attribute__((always_inline))
 #define __printf(a, b)   __attribute__((format(printf, a, b)))
 #define __must_check     __attribute__((warn_unused_result))

@@ -39,12 +39,10 @@ END = "ACPI tables: end of dump"
 def parse_dump(console):
     """[(sig, address, bytes)] from the console text of one 'a' key press."""
     # The dump is the console's tail: parse from its first header line.
-    first = None
-    for m in re.finditer(r"^\(HV\) ACPI table \S{4} at ", console, re.M):
-        first = m.start()
-        break
-    if first is None or END not in console:
+    m = re.search(r"^\(HV\) ACPI table \S{4} at ", console, re.M)
+    if not m or END not in console:
         raise RuntimeError("no ACPI dump on the console")
+    first = m.start()
     tables, cur = [], None
     for line in console[first:console.index(END, first)].splitlines():
         m = HEADER.match(line)

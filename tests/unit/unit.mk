@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Host unit tests (cmocka), included by the top-level Makefile:
+#
+#     include tests/unit/unit.mk
+#
+#   make unit-build   build one executable per tests/unit/test_*.c into $(BUILD)/unit/
+#                     (the list is $(UNIT_TESTS)); run each with
+#                     CMOCKA_MESSAGE_OUTPUT=TAP for "ok"/"not ok" lines
+#
+# The tests compile the hypervisor's real neutral sources with the host gcc, under
+# AddressSanitizer and UBSan, against the stub layer in tests/unit/stubs/ (found
+# first on the include path, so its asm/*.h replace the architecture's headers).
+
+BUILD ?= build
+
+UNIT_DIR  := tests/unit
+UNIT_OUT  := $(BUILD)/unit
+UNIT_CC   := gcc
+
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+               -fno-omit-frame-pointer
+# unit_prelude.h is included first everywhere: it orders hv/compiler.h before glibc's
+# headers (see there).
+UNIT_CPPFLAGS := -I$(UNIT_DIR)/stubs -Ihypervisor/include -Ihypervisor/arch/x86/include \
+                 -include $(UNIT_DIR)/stubs/unit_prelude.h -MMD -MP
+# Hypervisor sources: their vsnprintf/snprintf are renamed so that they do not take
+# the place of the host libc's (which cmocka uses).
+UNIT_HV_CPPFLAGS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
+# Test sources: helpers, and where the test data lives (overridable at run time with
+# the UNIT_DATA_DIR environment variable).
+UNIT_TEST_CPPFLAGS := -I$(UNIT_DIR)/support -DUNIT_DATA_DIR='"$(CURDIR)/$(UNIT_DIR)/data"'
+UNIT_LDLIBS := -lcmocka
+
+# Linked into every test: the stub layer and the hypervisor's string helpers.
+UNIT_COMMON := $(UNIT_DIR)/stubs/unit_stubs.c \
+               hypervisor/common/lib/vsnprintf.c \
+               hypervisor/common/lib/parse.c
+
+# What each test links besides: the hypervisor sources it tests, and helpers.
+UNIT_SRCS_test_page_alloc := hypervisor/common/page_alloc.c
+UNIT_SRCS_test_xmalloc    := hypervisor/common/xmalloc.c hypervisor/common/page_alloc.c
+UNIT_SRCS_test_param      := hypervisor/common/param.c
+UNIT_SRCS_test_parse      :=
+UNIT_SRCS_test_vsnprintf  :=
+UNIT_SRCS_test_memmap     := hypervisor/common/memmap.c
+UNIT_SRCS_test_multiboot  := hypervisor/arch/x86/multiboot.c hypervisor/common/memmap.c \
+                             $(UNIT_DIR)/support/physmem.c
+UNIT_SRCS_test_acpi       := hypervisor/drivers/acpi/tables.c $(UNIT_DIR)/support/physmem.c
+
+UNIT_NAMES := $(sort $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c))))
+UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
+
+unit_obj = $(patsubst %.c,$(UNIT_OUT)/obj/%.o,$(1))
+unit_srcs = $(UNIT_DIR)/$(1).c $(UNIT_SRCS_$(1)) $(UNIT_COMMON)
+
+UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_obj,$(call unit_srcs,$(t)))))
+
+.PHONY: unit-build
+unit-build: $(UNIT_TESTS)
+
+$(UNIT_OUT)/obj/%.o: %.c $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_CPPFLAGS) \
+	    $(if $(filter hypervisor/%,$<),$(UNIT_HV_CPPFLAGS),$(UNIT_TEST_CPPFLAGS)) \
+	    -c $< -o $@
+
+define UNIT_LINK_RULE
+$(UNIT_OUT)/$(1): $(call unit_obj,$(call unit_srcs,$(1)))
+	@echo "  HOSTLD  $$@"
+	$$(Q)$(UNIT_CC) $(UNIT_CFLAGS) -o $$@ $$^ $(UNIT_LDLIBS)
+endef
+$(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
+
+-include $(UNIT_OBJS:.o=.d)
