@@ -44,8 +44,10 @@ HV_NASMFLAGS := -f elf64 -g -F dwarf -I$(BUILD)/include/ -I$(ARCH_DIR)/include/a
 HV_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
               -T $(HV_OUT)/hypervisor.lds
 
-HV_C_SRCS   := $(shell find $(HV_DIR) -name '*.c' | sort)
-HV_ASM_SRCS := $(shell find $(HV_DIR) -name '*.asm' | sort)
+# The core and the two backends link into one image.
+HV_SRC_DIRS := $(HV_DIR) svm $(wildcard vmx)
+HV_C_SRCS   := $(shell find $(HV_SRC_DIRS) -name '*.c' | sort)
+HV_ASM_SRCS := $(shell find $(HV_SRC_DIRS) -name '*.asm' | sort)
 HV_OBJS     := $(patsubst %.c,$(HV_OUT)/%.o,$(HV_C_SRCS)) \
                $(patsubst %.asm,$(HV_OUT)/%.o,$(HV_ASM_SRCS))
 

@@ -14,7 +14,7 @@ PACKAGES="
     qemu-system-x86
     bochs bochsbios vgabios
     grub-pc-bin grub-common xorriso mtools
-    libcmocka-dev
+    libcmocka-dev libcapstone-dev clang libclang-rt-14-dev
 "
 
 if [ "${1:-}" = "--list" ]; then

@@ -70,10 +70,10 @@ static void emit(const char *s, size_t len, bool to_devices)
 }
 
 /* Write one formatted message: text may hold several lines, or end mid-line. */
-static void write_message(const char *text, enum log_level level)
+static void write_message_as(const char *who, const char *text, enum log_level level)
 {
     bool show = level <= threshold;
-    char prefix[32];
+    char prefix[40];
 
     while (*text) {
         const char *nl = strchr(text, '\n');
@@ -83,10 +83,10 @@ static void write_message(const char *text, enum log_level level)
             int n;
             if (timestamps) {
                 s_time_t t = NOW();
-                n = snprintf(prefix, sizeof(prefix), "(HV) [%5lld.%06lld] ",
+                n = snprintf(prefix, sizeof(prefix), "(%s) [%5lld.%06lld] ", who,
                              (long long)(t / 1000000000), (long long)(t / 1000 % 1000000));
             } else {
-                n = snprintf(prefix, sizeof(prefix), "(HV) ");
+                n = snprintf(prefix, sizeof(prefix), "(%s) ", who);
             }
             emit(prefix, n, show);
         }
@@ -94,6 +94,25 @@ static void write_message(const char *text, enum log_level level)
         at_line_start = nl != NULL;
         text += len;
     }
+}
+
+static void write_message(const char *text, enum log_level level)
+{
+    write_message_as("HV", text, level);
+}
+
+void console_guest_line(unsigned int domid, const char *text, size_t len)
+{
+    char line[300], who[16];
+    unsigned long flags;
+
+    snprintf(line, sizeof(line), "%.*s\n", (int)len, text);
+    snprintf(who, sizeof(who), "d%u", domid);
+    flags = spin_lock_irqsave(&console_lock);
+    if (!at_line_start)
+        write_message_as("HV", "\n", LOGL_INFO);
+    write_message_as(who, line, LOGL_INFO);
+    spin_unlock_irqrestore(&console_lock, flags);
 }
 
 void vprintk(const char *fmt, va_list ap)

@@ -14,6 +14,7 @@
 struct timer_queue {
     spinlock_t lock;
     struct list_head list;
+    struct timer *running;      /* whose function runs now (lock) */
 };
 static DEFINE_PER_CPU(struct timer_queue, timer_queue);
 
@@ -73,6 +74,15 @@ void stop_timer(struct timer *t)
     spin_unlock_irqrestore(&q->lock, flags);
 }
 
+void kill_timer(struct timer *t)
+{
+    struct timer_queue *q = &per_cpu(timer_queue, t->cpu);
+
+    stop_timer(t);
+    while (__atomic_load_n(&q->running, __ATOMIC_SEQ_CST) == t)
+        cpu_relax();
+}
+
 static void timer_softirq(void)
 {
     struct timer_queue *q = &this_cpu(timer_queue);
@@ -85,9 +95,11 @@ static void timer_softirq(void)
             break;
         list_del(&t->list);
         t->active = false;
+        q->running = t;
         spin_unlock_irqrestore(&q->lock, flags);
         t->fn(t->data);
         flags = spin_lock_irqsave(&q->lock);
+        q->running = NULL;
     }
     reprogram(q);
     spin_unlock_irqrestore(&q->lock, flags);

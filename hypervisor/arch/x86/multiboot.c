@@ -11,39 +11,7 @@
 #include <hv/bootinfo.h>
 #include <hv/errno.h>
 #include <hv/lib.h>
-
-/* v1 info flags (the bits we read). */
-#define MB1_INFO_MEM      (1u << 0)
-#define MB1_INFO_CMDLINE  (1u << 2)
-#define MB1_INFO_MODS     (1u << 3)
-#define MB1_INFO_MMAP     (1u << 6)
-#define MB1_INFO_LOADER   (1u << 9)
-
-struct mb1_info {
-    u32 flags;
-    u32 mem_lower, mem_upper;  /* KiB below 1 MiB, KiB above 1 MiB */
-    u32 boot_device;
-    u32 cmdline;
-    u32 mods_count, mods_addr;
-    u32 syms[4];
-    u32 mmap_length, mmap_addr;
-    u32 drives_length, drives_addr;
-    u32 config_table;
-    u32 boot_loader_name;
-} __packed;
-
-struct mb1_module {
-    u32 mod_start, mod_end;
-    u32 string;
-    u32 reserved;
-} __packed;
-
-struct mb1_mmap_entry {
-    u32 size;  /* of the rest of the entry: not counting this field */
-    u64 addr;
-    u64 len;
-    u32 type;
-} __packed;
+#include <hv/multiboot1.h>
 
 /* v2 tags. */
 #define MB2_TAG_END       0

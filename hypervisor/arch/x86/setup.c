@@ -7,6 +7,9 @@
 #include <hv/acpi.h>
 #include <hv/bootinfo.h>
 #include <hv/console.h>
+#include <hv/domain.h>
+#include <hv/hvm.h>
+#include <hv/sched.h>
 #include <hv/keyhandler.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
@@ -86,6 +89,8 @@ void __noreturn idle_loop(void)
 {
     for (;;) {
         do_softirq();
+        if (schedule())
+            continue;
         local_irq_disable();
         if (softirq_pending(smp_processor_id())) {
             local_irq_enable();
@@ -255,16 +260,20 @@ void start_hypervisor(u32 magic, u32 mbi_pa)
     time_init();
     timer_subsys_init();
     timer_init_cpu(0);
+    sched_init_cpu(0);
     keyhandler_init();
     apic_timer_init();
     apic_timer_init_cpu();
     local_irq_enable();
 
+    hvm_init();
     smp_boot_cpus();
     ns16550_init_irq();
     mm_seal_ro_after_init();
     boot_selftest();
     run_crash_test();
+    domain_subsys_init();
+    domain_build_all();
 
     {
         struct page_alloc_stats st;
@@ -272,5 +281,6 @@ void start_hypervisor(u32 magic, u32 mbi_pa)
         printk(LOG_ALWAYS "ready: %u CPUs online, %llu MiB free\n", num_online_cpus(),
                (unsigned long long)(st.free_pages >> (20 - PAGE_SHIFT)));
     }
+    domain_start_all();
     idle_loop();
 }

@@ -12,6 +12,8 @@
 #include <hv/mm.h>
 #include <hv/panic.h>
 #include <hv/param.h>
+#include <hv/hvm.h>
+#include <hv/sched.h>
 #include <hv/smp.h>
 #include <hv/time.h>
 #include <hv/timer.h>
@@ -143,6 +145,7 @@ static bool boot_one_cpu(unsigned int cpu, const struct acpi_cpu *ac)
     per_cpu(cpu_apic_id, cpu) = ac->apic_id;
     per_cpu(cpu_acpi_uid, cpu) = ac->acpi_uid;
     timer_init_cpu(cpu);
+    sched_init_cpu(cpu);
 
     /* The high half as it is now (the new stacks are in it). */
     memcpy(&tramp_root[256], &root[256], 256 * sizeof(u64));
@@ -220,6 +223,8 @@ void start_secondary(unsigned int cpu)
     cpu_init_descriptors(cpu);
     apic_init_cpu();
     apic_timer_init_cpu();
+    if (hvm_enabled)
+        hvm_cpu_up(cpu);
     cpumask_set(cpu, &cpu_online_map);
     local_irq_enable();
     idle_loop();

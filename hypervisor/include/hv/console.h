@@ -24,6 +24,9 @@
 enum log_level { LOGL_ALWAYS, LOGL_ERR, LOGL_WARN, LOGL_INFO, LOGL_DEBUG, LOGL_COUNT };
 
 void printk(const char *fmt, ...) __printf(1, 2);
+
+/* A line of a guest's console output, shown as "(dN) text". */
+void console_guest_line(unsigned int domid, const char *text, size_t len);
 void vprintk(const char *fmt, va_list ap);
 
 /* A console output device (the serial port, the VGA text screen...). */

@@ -24,6 +24,9 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cp
 void set_timer(struct timer *t, s_time_t expires);
 /* Disarm; the function may still be running on its CPU when this returns. */
 void stop_timer(struct timer *t);
+/* Disarm and wait until the function is not running: then the timer may be freed.
+ * Not from the timer's own function. */
+void kill_timer(struct timer *t);
 
 void timer_init_cpu(unsigned int cpu);  /* the CPU's list; before it takes interrupts */
 void timer_subsys_init(void);           /* the softirq; once */

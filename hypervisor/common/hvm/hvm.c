@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The neutral HVM core: choosing the backend, the register cache, event injection
+ * and the vCPU run loop. Exit handling is in exit.c.
+ */
+#include <hv/console.h>
+#include <hv/domain.h>
+#include <hv/errno.h>
+#include <hv/hvm.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <hv/panic.h>
+#include <hv/sched.h>
+#include <hv/smp.h>
+#include <hv/softirq.h>
+
+struct hvm_ops hvm_funcs __ro_after_init;
+bool hvm_enabled __ro_after_init;
+
+/* A backend that is not built in yet. */
+__weak const struct hvm_ops *vmx_probe(void)
+{
+    return NULL;
+}
+
+__weak const struct hvm_ops *svm_probe(void)
+{
+    return NULL;
+}
+
+int hvm_init(void)
+{
+    const struct hvm_ops *ops = svm_probe();
+
+    if (!ops)
+        ops = vmx_probe();
+    if (!ops) {
+        printk(LOG_WARN "hvm: no usable virtualization backend: guests cannot run\n");
+        return -ENODEV;
+    }
+    hvm_funcs = *ops;
+    hvm_enabled = true;
+    printk("hvm: %s backend, %s second-stage paging\n", hvm_funcs.name,
+           hvm_funcs.p2m_format->name);
+    return hvm_cpu_up(smp_processor_id());
+}
+
+int hvm_cpu_up(unsigned int cpu)
+{
+    int rc;
+
+    if (!hvm_enabled)
+        return -ENODEV;
+    rc = hvm_funcs.cpu_up(cpu);
+    if (rc)
+        printk(LOG_ERR "hvm: CPU %u cannot enable %s (%d)\n", cpu, hvm_funcs.name, rc);
+    return rc;
+}
+
+/* ---- the register cache ---- */
+
+u64 hvm_get_reg(struct vcpu *v, enum hvm_reg r)
+{
+    struct hvm_vcpu *h = &v->hvm;
+
+    if (!(h->cache_valid & (1u << r))) {
+        h->cache[r] = hvm_funcs.get_reg(v, r);
+        h->cache_valid |= 1u << r;
+    }
+    return h->cache[r];
+}
+
+void hvm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
+{
+    struct hvm_vcpu *h = &v->hvm;
+
+    h->cache[r] = val;
+    h->cache_valid |= 1u << r;
+    h->cache_dirty |= 1u << r;
+}
+
+/* Before entry: write back what the core changed. */
+static void sync_regs(struct vcpu *v)
+{
+    struct hvm_vcpu *h = &v->hvm;
+
+    for (unsigned int r = 0; h->cache_dirty; r++) {
+        if (h->cache_dirty & (1u << r)) {
+            hvm_funcs.set_reg(v, r, h->cache[r]);
+            h->cache_dirty &= ~(1u << r);
+        }
+    }
+}
+
+/* On SVM, RAX and RSP live in the VMCB; the other GPRs in gprs[] (saved by the
+ * entry stub). RSP on VMX lives in the VMCS and RAX in gprs[]. Both backends keep
+ * them current in the cache through get_reg/set_reg, and gprs[] holds the rest. */
+u64 hvm_get_gpr(struct vcpu *v, unsigned int gpr)
+{
+    if (gpr == GPR_RAX)
+        return hvm_get_reg(v, HVM_REG_RAX);
+    if (gpr == GPR_RSP)
+        return hvm_get_reg(v, HVM_REG_RSP);
+    return v->hvm.gprs[gpr];
+}
+
+void hvm_set_gpr(struct vcpu *v, unsigned int gpr, u64 val)
+{
+    if (gpr == GPR_RAX)
+        hvm_set_reg(v, HVM_REG_RAX, val);
+    else if (gpr == GPR_RSP)
+        hvm_set_reg(v, HVM_REG_RSP, val);
+    else
+        v->hvm.gprs[gpr] = val;
+}
+
+void hvm_advance_rip(struct vcpu *v, unsigned int len)
+{
+    u64 rip = hvm_get_reg(v, HVM_REG_RIP) + len;
+
+    /* Outside 64-bit mode EIP wraps at 4 GiB (IP at 64 KiB in 16-bit code). */
+    if (hvm_code_size(v) == 32)
+        rip = (u32)rip;
+    else if (hvm_code_size(v) == 16)
+        rip = (u16)rip;
+    hvm_set_reg(v, HVM_REG_RIP, rip);
+}
+
+bool hvm_long_mode(struct vcpu *v)
+{
+    return hvm_get_reg(v, HVM_REG_EFER) & (1ULL << 10); /* EFER.LMA */
+}
+
+unsigned int hvm_code_size(struct vcpu *v)
+{
+    struct segment cs;
+
+    if (!(hvm_get_reg(v, HVM_REG_CR0) & X86_CR0_PE) ||
+        (hvm_get_reg(v, HVM_REG_RFLAGS) & X86_EFLAGS_VM))
+        return 16;
+    hvm_get_seg(v, SEG_CS, &cs);
+    if (hvm_long_mode(v) && (cs.attr & SEG_ATTR_L))
+        return 64;
+    return (cs.attr & SEG_ATTR_DB) ? 32 : 16;
+}
+
+/* ---- events ---- */
+
+static bool contributory(u8 vector)
+{
+    return vector == X86_EXC_DE || (vector >= X86_EXC_TS && vector <= X86_EXC_GP);
+}
+
+/*
+ * Queue an exception for the next entry. A second exception while one is queued
+ * combines as the CPU would (Intel SDM vol. 3, 6.15, table 6-5): contributory on
+ * contributory, or a contributory or #PF on a #PF, gives #DF; anything on a #DF is a
+ * triple fault, which ends the domain.
+ */
+void hvm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+    struct hvm_vcpu *h = &v->hvm;
+
+    if (h->exc_pending) {
+        u8 first = h->pending_exc.vector;
+
+        if (first == X86_EXC_DF) {
+            domain_crash(v->domain, "triple fault: exception %u while delivering #DF",
+                         vector);
+            return;
+        }
+        if ((contributory(first) && contributory(vector)) ||
+            (first == X86_EXC_PF && (contributory(vector) || vector == X86_EXC_PF))) {
+            vector = X86_EXC_DF;
+            has_error = true;
+            error = 0;
+        }
+    }
+    h->pending_exc.vector = vector;
+    h->pending_exc.type = HVM_EVENT_HW_EXCEPTION;
+    h->pending_exc.has_error = has_error;
+    h->pending_exc.error = error;
+    h->pending_exc.cr2 = 0;
+    h->exc_pending = true;
+}
+
+void hvm_inject_page_fault(struct vcpu *v, u32 error, u64 cr2)
+{
+    hvm_inject_exception(v, X86_EXC_PF, true, error);
+    if (v->hvm.pending_exc.vector == X86_EXC_PF)
+        v->hvm.pending_exc.cr2 = cr2;
+}
+
+void hvm_assert_irq(struct vcpu *v, u8 vector)
+{
+    __atomic_fetch_or(&v->hvm.irq_pending[vector / 64], 1ULL << (vector % 64),
+                      __ATOMIC_SEQ_CST);
+    /* A CPU halted with interrupts disabled does not wake for one. */
+    if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) != VCPU_BLOCKED ||
+        v->hvm.halted_with_if)
+        vcpu_wake(v);
+}
+
+static int highest_irq(struct vcpu *v)
+{
+    for (int w = HVM_IRQ_WORDS - 1; w >= 0; w--) {
+        u64 bits = __atomic_load_n(&v->hvm.irq_pending[w], __ATOMIC_SEQ_CST);
+        if (bits)
+            return w * 64 + 63 - __builtin_clzll(bits);
+    }
+    return -1;
+}
+
+bool hvm_irq_pending(struct vcpu *v)
+{
+    return highest_irq(v) >= 0;
+}
+
+/*
+ * Before each entry: deliver what is queued, in priority order (SDM vol. 3, 6.9):
+ * an event being re-delivered from the last exit, then exceptions, then external
+ * interrupts when the guest can take them; otherwise ask for an interrupt window.
+ */
+static void intr_assist(struct vcpu *v)
+{
+    struct hvm_vcpu *h = &v->hvm;
+    int vec;
+
+    if (hvm_funcs.event_pending(v)) {
+        if (highest_irq(v) >= 0 && !h->intr_window) {
+            hvm_funcs.set_intr_window(v, true);
+            h->intr_window = true;
+        }
+        return;
+    }
+    if (h->exc_pending) {
+        hvm_funcs.inject_event(v, &h->pending_exc);
+        if (h->pending_exc.vector == X86_EXC_PF)
+            hvm_set_reg(v, HVM_REG_CR2, h->pending_exc.cr2);
+        h->exc_pending = false;
+        return;
+    }
+    vec = highest_irq(v);
+    if (vec < 0)
+        return;
+    if (hvm_funcs.interruptible(v)) {
+        struct hvm_event e = { .vector = vec, .type = HVM_EVENT_EXT_INTR };
+        __atomic_fetch_and(&h->irq_pending[vec / 64], ~(1ULL << (vec % 64)),
+                           __ATOMIC_SEQ_CST);
+        hvm_funcs.inject_event(v, &e);
+        if (h->intr_window) {
+            hvm_funcs.set_intr_window(v, false);
+            h->intr_window = false;
+        }
+    } else if (!h->intr_window) {
+        hvm_funcs.set_intr_window(v, true);
+        h->intr_window = true;
+    }
+}
+
+/* ---- boot state ---- */
+
+#define ATTR_CODE32 0xc9b   /* G, D/B, P, S, type 11: execute/read, accessed */
+#define ATTR_DATA32 0xc93   /* G, D/B, P, S, type 3: read/write, accessed */
+#define ATTR_CODE16 0x09b
+#define ATTR_DATA16 0x093
+#define ATTR_TSS32  0x08b   /* P, type 11: 32-bit busy TSS */
+#define ATTR_LDT    0x082   /* P, type 2: LDT */
+
+void hvm_set_boot_state(struct vcpu *v, const struct hvm_boot_state *s)
+{
+    struct segment code, data, tr = { 0, ATTR_TSS32, 0x67, 0 };
+    struct segment ldtr = { 0, ATTR_LDT, 0xffff, 0 }, table = { 0, 0, 0xffff, 0 };
+
+    if (s->protected_mode) {
+        /* The PVH and Multiboot entry state: flat 32-bit segments, paging off. */
+        code = (struct segment){ 0x08, ATTR_CODE32, 0xffffffff, 0 };
+        data = (struct segment){ 0x10, ATTR_DATA32, 0xffffffff, 0 };
+        hvm_set_reg(v, HVM_REG_CR0, X86_CR0_PE | X86_CR0_ET);
+    } else {
+        code = (struct segment){ s->cs, ATTR_CODE16, 0xffff, (u64)s->cs << 4 };
+        data = (struct segment){ 0, ATTR_DATA16, 0xffff, 0 };
+        hvm_set_reg(v, HVM_REG_CR0, X86_CR0_ET);
+    }
+    hvm_set_seg(v, SEG_CS, &code);
+    for (enum seg_reg r = SEG_ES; r <= SEG_GS; r++)
+        if (r != SEG_CS)
+            hvm_set_seg(v, r, &data);
+    hvm_set_seg(v, SEG_TR, &tr);
+    hvm_set_seg(v, SEG_LDTR, &ldtr);
+    hvm_set_seg(v, SEG_GDTR, &table);
+    hvm_set_seg(v, SEG_IDTR, &table);
+    hvm_set_reg(v, HVM_REG_CR2, 0);
+    hvm_set_reg(v, HVM_REG_CR3, 0);
+    hvm_set_reg(v, HVM_REG_CR4, 0);
+    hvm_set_reg(v, HVM_REG_EFER, 0);
+    hvm_set_reg(v, HVM_REG_RFLAGS, X86_EFLAGS_FIXED);
+    hvm_set_reg(v, HVM_REG_RIP, s->rip);
+    for (unsigned int i = 0; i < NR_GPRS; i++)
+        hvm_set_gpr(v, i, s->gprs[i]);
+}
+
+/* ---- the guest's x87/SSE state ---- */
+
+#define FXSAVE_SIZE 512
+
+/* The state after FNINIT with SSE exceptions masked (SDM vol. 1, table 10-2). */
+static void fpu_init_area(u8 *area)
+{
+    memset(area, 0, FXSAVE_SIZE);
+    *(u16 *)(area + 0) = 0x037f;  /* FCW */
+    *(u32 *)(area + 24) = 0x1f80; /* MXCSR */
+}
+
+int hvm_vcpu_fpu_alloc(struct vcpu *v)
+{
+    v->hvm.fpu = xmalloc(FXSAVE_SIZE); /* slab objects are aligned to their size */
+    if (!v->hvm.fpu)
+        return -ENOMEM;
+    fpu_init_area(v->hvm.fpu);
+    return 0;
+}
+
+void hvm_fpu_save(struct vcpu *v)
+{
+    __asm__ volatile("fxsave64 (%0)" ::"r"(v->hvm.fpu) : "memory");
+}
+
+void hvm_fpu_load(struct vcpu *v)
+{
+    __asm__ volatile("fxrstor64 (%0)" ::"r"(v->hvm.fpu) : "memory");
+}
+
+/* ---- the run loop ---- */
+
+void hvm_vcpu_run(struct vcpu *v)
+{
+    unsigned int cpu = smp_processor_id();
+    struct hvm_exit exit;
+
+    hvm_fpu_load(v);
+    for (;;) {
+        local_irq_disable();
+        if (v->domain->dying || __atomic_load_n(&v->state, __ATOMIC_SEQ_CST) != VCPU_RUNNABLE ||
+            softirq_pending(cpu) || sched_should_yield(cpu)) {
+            local_irq_enable();
+            break;
+        }
+        __atomic_store_n(&v->kick, false, __ATOMIC_SEQ_CST);
+        intr_assist(v);
+        sync_regs(v);
+        hvm_funcs.run(v, &exit);
+        v->hvm.cache_valid = 0;
+        local_irq_enable();
+
+        v->exits[exit.kind]++;
+        v->exits_total++;
+        if (hvm_handle_exit(v, &exit) == HVM_LEAVE)
+            break;
+    }
+    hvm_fpu_save(v);
+}

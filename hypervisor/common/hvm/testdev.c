@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The guest test device (include/public/petrel_test.h): an MMIO page of registers and
+ * a buffer, a block of ports with a FIFO, and a register that raises an external
+ * interrupt after a delay. Guest test kernels use it to exercise MMIO emulation,
+ * string I/O and interrupt delivery; domains get it with `testdev = 1`.
+ */
+#include <hv/domain.h>
+#include <hv/errno.h>
+#include <hv/hvm_io.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <hv/spinlock.h>
+#include <hv/time.h>
+#include <hv/timer.h>
+#include <public/petrel_test.h>
+
+struct testdev {
+    struct domain *d;
+    spinlock_t lock;
+    u64 scratch;
+    u64 accesses;
+    u32 irq_reg;
+    u8 buffer[TESTDEV_BUFFER_SIZE];
+    u8 port_scratch[4];
+    u8 fifo[TESTDEV_FIFO_SIZE];
+    unsigned int fifo_head, fifo_len;
+    struct timer irq_timer;
+};
+
+static u8 mmio_byte(struct testdev *t, u64 off)
+{
+    if (off < TESTDEV_ID + 4)
+        return TESTDEV_ID_VALUE >> (8 * (off - TESTDEV_ID));
+    if (off >= TESTDEV_SCRATCH && off < TESTDEV_SCRATCH + 8)
+        return t->scratch >> (8 * (off - TESTDEV_SCRATCH));
+    if (off >= TESTDEV_ACCESSES && off < TESTDEV_ACCESSES + 8)
+        return t->accesses >> (8 * (off - TESTDEV_ACCESSES));
+    if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE)
+        return t->buffer[off - TESTDEV_BUFFER];
+    return 0;
+}
+
+static void irq_fire(void *data)
+{
+    struct testdev *t = data;
+
+    hvm_assert_irq(t->d->vcpus[0], t->irq_reg & 0xff);
+}
+
+static void mmio_write_byte(struct testdev *t, u64 off, u8 b, bool *irq)
+{
+    if (off >= TESTDEV_SCRATCH && off < TESTDEV_SCRATCH + 8) {
+        unsigned int sh = 8 * (off - TESTDEV_SCRATCH);
+        t->scratch = (t->scratch & ~(0xffULL << sh)) | ((u64)b << sh);
+    } else if (off >= TESTDEV_IRQ && off < TESTDEV_IRQ + 4) {
+        unsigned int sh = 8 * (off - TESTDEV_IRQ);
+        t->irq_reg = (t->irq_reg & ~(0xffu << sh)) | ((u32)b << sh);
+        *irq = true;
+    } else if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE) {
+        t->buffer[off - TESTDEV_BUFFER] = b;
+    }
+}
+
+static void testdev_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u64 *val,
+                         void *data)
+{
+    struct testdev *t = data;
+    u64 off = gpa - TESTDEV_MMIO_BASE;
+    unsigned long flags = spin_lock_irqsave(&t->lock);
+    bool irq = false;
+
+    t->accesses++;
+    if (write) {
+        for (unsigned int i = 0; i < size; i++)
+            mmio_write_byte(t, off + i, *val >> (8 * i), &irq);
+    } else {
+        *val = 0;
+        for (unsigned int i = 0; i < size; i++)
+            *val |= (u64)mmio_byte(t, off + i) << (8 * i);
+    }
+    spin_unlock_irqrestore(&t->lock, flags);
+    if (irq)
+        set_timer(&t->irq_timer, NOW() + MICROSECS(t->irq_reg >> 8));
+}
+
+static void testdev_port(struct vcpu *v, u16 port, unsigned int size, bool write, u32 *val,
+                         void *data)
+{
+    struct testdev *t = data;
+    unsigned long flags = spin_lock_irqsave(&t->lock);
+
+    if (port >= TESTDEV_PORT_SCRATCH && port < TESTDEV_PORT_SCRATCH + 4) {
+        unsigned int off = port - TESTDEV_PORT_SCRATCH;
+        if (!write)
+            *val = 0;
+        for (unsigned int i = 0; i < size && off + i < 4; i++) {
+            if (write)
+                t->port_scratch[off + i] = *val >> (8 * i);
+            else
+                *val |= (u32)t->port_scratch[off + i] << (8 * i);
+        }
+    } else if (port == TESTDEV_PORT_FIFO) {
+        if (write && t->fifo_len < TESTDEV_FIFO_SIZE) {
+            t->fifo[(t->fifo_head + t->fifo_len) % TESTDEV_FIFO_SIZE] = *val;
+            t->fifo_len++;
+        } else if (!write) {
+            *val = 0xff;
+            if (t->fifo_len) {
+                *val = t->fifo[t->fifo_head];
+                t->fifo_head = (t->fifo_head + 1) % TESTDEV_FIFO_SIZE;
+                t->fifo_len--;
+            }
+        }
+    } else if (port == TESTDEV_PORT_FIFO_LEN && !write) {
+        *val = t->fifo_len;
+    } else if (!write) {
+        *val = size == 4 ? ~0u : (1u << (8 * size)) - 1;
+    }
+    spin_unlock_irqrestore(&t->lock, flags);
+}
+
+int hvm_testdev_init(struct domain *d)
+{
+    struct testdev *t = xnew(struct testdev);
+    int rc;
+
+    if (!t)
+        return -ENOMEM;
+    t->d = d;
+    spin_lock_init(&t->lock);
+    init_timer(&t->irq_timer, irq_fire, t, d->vcpus[0]->processor);
+    d->testdev = t;
+    rc = hvm_register_mmio(d, TESTDEV_MMIO_BASE, TESTDEV_MMIO_SIZE, testdev_mmio, t,
+                           "testdev");
+    if (!rc)
+        rc = hvm_register_io(d, TESTDEV_PORT_BASE, 16, testdev_port, t, "testdev");
+    return rc;
+}
+
+void hvm_testdev_destroy(struct domain *d)
+{
+    struct testdev *t = d->testdev;
+
+    if (!t)
+        return;
+    kill_timer(&t->irq_timer);
+    xfree(t);
+    d->testdev = NULL;
+}

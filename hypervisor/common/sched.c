@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The round-robin scheduler (see hv/sched.h). */
+#include <hv/domain.h>
+#include <hv/hvm.h>
+#include <hv/panic.h>
+#include <hv/sched.h>
+#include <hv/smp.h>
+#include <hv/softirq.h>
+#include <hv/spinlock.h>
+#include <hv/time.h>
+#include <hv/timer.h>
+
+struct sched_pcpu {
+    spinlock_t lock;
+    struct list_head runq;      /* runnable vCPUs waiting for this pCPU */
+    struct timer slice;
+    bool need_resched;          /* (a) the running vCPU's slice is over */
+};
+
+static DEFINE_PER_CPU(struct sched_pcpu, sched_pcpu);
+static unsigned int next_cpu;
+
+unsigned int sched_pick_cpu(void)
+{
+    unsigned int n = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED);
+    unsigned int cpu, i = 0, target = n % num_online_cpus();
+
+    for_each_online_cpu(cpu)
+        if (i++ == target)
+            return cpu;
+    return 0;
+}
+
+static void slice_expired(void *data)
+{
+    struct sched_pcpu *s = data;
+
+    __atomic_store_n(&s->need_resched, true, __ATOMIC_SEQ_CST);
+}
+
+void sched_init_cpu(unsigned int cpu)
+{
+    struct sched_pcpu *s = &per_cpu(sched_pcpu, cpu);
+
+    spin_lock_init(&s->lock);
+    list_init(&s->runq);
+    init_timer(&s->slice, slice_expired, s, cpu);
+}
+
+static bool queued(struct vcpu *v)
+{
+    return v->runq.next != NULL;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+    struct sched_pcpu *s = &per_cpu(sched_pcpu, v->processor);
+    unsigned long flags = spin_lock_irqsave(&s->lock);
+
+    if (v->state != VCPU_RUNNABLE)
+        __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+    if (!queued(v) && !v->running)
+        list_add_tail(&v->runq, &s->runq);
+    spin_unlock_irqrestore(&s->lock, flags);
+    vcpu_kick(v);
+}
+
+void vcpu_block(struct vcpu *v)
+{
+    struct sched_pcpu *s = &per_cpu(sched_pcpu, v->processor);
+    unsigned long flags = spin_lock_irqsave(&s->lock);
+
+    /* hvm_assert_irq() sets the pending bit before it takes this lock: either we see
+     * the bit here, or it sees VCPU_BLOCKED and wakes us. */
+    __atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
+    if (v->hvm.halted_with_if && hvm_irq_pending(v))
+        __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&s->lock, flags);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    __atomic_store_n(&v->kick, true, __ATOMIC_SEQ_CST);
+    /* An IPI makes a CPU in guest mode exit, and an idle CPU leave HLT. */
+    if (v->processor != smp_processor_id())
+        smp_send_event_check(v->processor);
+}
+
+bool sched_should_yield(unsigned int cpu)
+{
+    return __atomic_load_n(&per_cpu(sched_pcpu, cpu).need_resched, __ATOMIC_SEQ_CST);
+}
+
+bool schedule(void)
+{
+    struct sched_pcpu *s = &this_cpu(sched_pcpu);
+    struct vcpu *v = NULL;
+    unsigned long flags;
+
+    flags = spin_lock_irqsave(&s->lock);
+    while (!list_empty(&s->runq)) {
+        v = list_first_entry(&s->runq, struct vcpu, runq);
+        list_del(&v->runq);
+        if (!v->domain->dying && v->state == VCPU_RUNNABLE)
+            break;
+        v = NULL; /* ending, or blocked again since it was queued */
+    }
+    if (v) {
+        v->running = true;
+        __atomic_store_n(&s->need_resched, false, __ATOMIC_SEQ_CST);
+        if (!list_empty(&s->runq))
+            set_timer(&s->slice, NOW() + MILLISECS(SCHED_SLICE_MS));
+    }
+    spin_unlock_irqrestore(&s->lock, flags);
+    if (!v)
+        return false;
+
+    hvm_vcpu_run(v);
+
+    flags = spin_lock_irqsave(&s->lock);
+    stop_timer(&s->slice);
+    __atomic_store_n(&v->running, false, __ATOMIC_SEQ_CST);
+    if (v->state == VCPU_RUNNABLE && !v->domain->dying)
+        list_add_tail(&v->runq, &s->runq);
+    spin_unlock_irqrestore(&s->lock, flags);
+    return true;
+}
+
+bool vcpu_descheduled(struct vcpu *v)
+{
+    struct sched_pcpu *s = &per_cpu(sched_pcpu, v->processor);
+    unsigned long flags = spin_lock_irqsave(&s->lock);
+    bool idle = !v->running && !queued(v);
+
+    spin_unlock_irqrestore(&s->lock, flags);
+    return idle;
+}
