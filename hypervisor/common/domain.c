@@ -97,6 +97,17 @@ static void free_ram(struct domain *d)
 
 /* ---- creation ---- */
 
+/* "d1v0: 1234 exits: io=1000 cpuid=4 ..." */
+static void format_exits(const struct vcpu *v, char *line, size_t len)
+{
+    size_t n = snprintf(line, len, "d%uv%u: %llu exits:", v->domain->id, v->id,
+                        v->exits_total);
+
+    for (unsigned int k = 0; k < HVM_EXIT_COUNT && n < len; k++)
+        if (v->exits[k])
+            n += snprintf(line + n, len - n, " %s=%llu", hvm_exit_name(k), v->exits[k]);
+}
+
 static void domain_free(struct domain *d)
 {
     for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
@@ -325,7 +336,11 @@ static void reap(void *unused)
         last_code = d->exit_code;
         ended_all = nr_domains == 0;
         spin_unlock_irqrestore(&domlist_lock, flags);
-        printk(LOG_DEBUG "d%u: destroyed\n", d->id);
+        for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+            char line[512];
+            format_exits(d->vcpus[i], line, sizeof(line));
+            printk("%s\n", line);
+        }
         domain_free(d);
         flags = spin_lock_irqsave(&domlist_lock);
     }
@@ -408,15 +423,9 @@ static void dump_exits(unsigned char key)
     printk("VM exits by kind, per vCPU:\n");
     list_for_each_entry(d, &domain_list, list) {
         for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-            struct vcpu *v = d->vcpus[i];
             char line[512];
-            size_t n = snprintf(line, sizeof(line), "  d%uv%u: %llu", d->id, v->id,
-                                v->exits_total);
-            for (unsigned int k = 0; k < HVM_EXIT_COUNT; k++)
-                if (v->exits[k])
-                    n += snprintf(line + n, sizeof(line) - n, " %s=%llu",
-                                  hvm_exit_name(k), v->exits[k]);
-            printk("%s\n", line);
+            format_exits(d->vcpus[i], line, sizeof(line));
+            printk("  %s\n", line);
         }
     }
     spin_unlock_irqrestore(&domlist_lock, flags);

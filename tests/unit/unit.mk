@@ -47,6 +47,7 @@ UNIT_SRCS_test_memmap     := hypervisor/common/memmap.c
 UNIT_SRCS_test_multiboot  := hypervisor/arch/x86/multiboot.c hypervisor/common/memmap.c \
                              $(UNIT_DIR)/support/physmem.c
 UNIT_SRCS_test_acpi       := hypervisor/drivers/acpi/tables.c $(UNIT_DIR)/support/physmem.c
+UNIT_SRCS_test_domcfg     := hypervisor/common/domcfg.c
 
 UNIT_NAMES := $(sort $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c))))
 UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
