@@ -2,23 +2,12 @@
 /*
  * The SVM exit as a neutral record (hv/hvm.h). Without the NRIP-save feature (QEMU's
  * TCG has none, PLATFORM.md) the length of the exiting instruction is known only for
- * IOIO (EXITINFO2 holds the next RIP) and otherwise taken as the instruction's usual
- * length; the core verifies it when it decodes. With NRIP-save it is exact.
+ * IOIO (EXITINFO2 holds the next RIP); otherwise insn_len is 0 and the core decodes
+ * the instruction (a guest may put prefixes on CPUID or HLT: the usual length would
+ * land RIP inside the next instruction). With NRIP-save it is exact.
  */
 #include <hv/hvm.h>
 #include "svm.h"
-
-/* The usual encodings' lengths: CPUID 0F A2, RDMSR 0F 32, WRMSR 0F 30, HLT F4,
- * VMMCALL 0F 01 D9, INVD 0F 08, WBINVD 0F 09. */
-static unsigned int default_len(u64 code)
-{
-    switch (code) {
-    case VMEXIT_HLT: return 1;
-    case VMEXIT_CPUID: case VMEXIT_MSR: case VMEXIT_INVD: case VMEXIT_WBINVD: return 2;
-    case VMEXIT_VMMCALL: return 3;
-    default: return 0;
-    }
-}
 
 static bool exception_has_error(unsigned int vector)
 {
@@ -57,7 +46,7 @@ void svm_decode_exit(struct vcpu *v, struct hvm_exit *e)
 
     e->raw = code;
     e->insn_len = (svm_features & SVM_FEATURE_NRIPS) && vmcb->nrip > vmcb->rip
-                      ? vmcb->nrip - vmcb->rip : default_len(code);
+                      ? vmcb->nrip - vmcb->rip : 0;
 
     if ((code & 0xffffffffULL) == VMEXIT_INVALID) {
         e->kind = HVM_EXIT_ENTRY_FAILED;

@@ -18,9 +18,26 @@
 
 typedef enum hvm_resume (*exit_handler_fn)(struct vcpu *v, struct hvm_exit *e);
 
-static enum hvm_resume done(struct vcpu *v, unsigned int len)
+/* The exiting instruction's length: from the hardware, or decoded from guest memory
+ * (SVM without NRIP-save reports none: PLATFORM.md). 0 if it cannot be had. */
+static unsigned int insn_len(struct vcpu *v, const struct hvm_exit *e)
 {
-    hvm_advance_rip(v, len);
+    int len = e->insn_len ? (int)e->insn_len : hvm_insn_length(v);
+
+    if (len > 0)
+        return len;
+    domain_crash(v->domain, "cannot decode the instruction at rip %#llx (%s exit)",
+                 hvm_get_reg(v, HVM_REG_RIP), hvm_exit_name(e->kind));
+    return 0;
+}
+
+/* The instruction is done: step over it. */
+static enum hvm_resume done(struct vcpu *v, const struct hvm_exit *e)
+{
+    unsigned int len = insn_len(v, e);
+
+    if (len)
+        hvm_advance_rip(v, len);
     return v->domain->dying ? HVM_LEAVE : HVM_RESUME;
 }
 
@@ -38,7 +55,7 @@ static enum hvm_resume handle_io(struct vcpu *v, struct hvm_exit *e)
     u32 val = (u32)rax;
 
     if (e->u.io.string || !e->insn_len)
-        return hvm_emulate_one(v, "string or undecoded port I/O");
+        return hvm_emulate_one(v, "string port I/O");
     hvm_port_io(v, e->u.io.port, size, !e->u.io.in, &val);
     if (e->u.io.in) {
         if (size == 4)
@@ -47,7 +64,7 @@ static enum hvm_resume handle_io(struct vcpu *v, struct hvm_exit *e)
             rax = (rax & ~((1ULL << (8 * size)) - 1)) | (val & ((1u << (8 * size)) - 1));
         hvm_set_gpr(v, GPR_RAX, rax);
     }
-    return done(v, e->insn_len);
+    return done(v, e);
 }
 
 static enum hvm_resume handle_npf(struct vcpu *v, struct hvm_exit *e)
@@ -64,7 +81,7 @@ static enum hvm_resume handle_cpuid(struct vcpu *v, struct hvm_exit *e)
     hvm_set_gpr(v, GPR_RBX, r.ebx);
     hvm_set_gpr(v, GPR_RCX, r.ecx);
     hvm_set_gpr(v, GPR_RDX, r.edx);
-    return done(v, e->insn_len);
+    return done(v, e);
 }
 
 static enum hvm_resume handle_rdmsr(struct vcpu *v, struct hvm_exit *e)
@@ -77,7 +94,7 @@ static enum hvm_resume handle_rdmsr(struct vcpu *v, struct hvm_exit *e)
     }
     hvm_set_gpr(v, GPR_RAX, (u32)val);
     hvm_set_gpr(v, GPR_RDX, val >> 32);
-    return done(v, e->insn_len);
+    return done(v, e);
 }
 
 static enum hvm_resume handle_wrmsr(struct vcpu *v, struct hvm_exit *e)
@@ -86,14 +103,18 @@ static enum hvm_resume handle_wrmsr(struct vcpu *v, struct hvm_exit *e)
         hvm_inject_gp(v, 0);
         return HVM_RESUME;
     }
-    return done(v, e->insn_len);
+    return done(v, e);
 }
 
 /* HLT: sleep until an interrupt the guest can take arrives. With interrupts disabled
  * only an NMI or INIT would wake the CPU: the vCPU sleeps for good. */
 static enum hvm_resume handle_hlt(struct vcpu *v, struct hvm_exit *e)
 {
-    hvm_advance_rip(v, e->insn_len);
+    unsigned int len = insn_len(v, e);
+
+    if (!len)
+        return HVM_LEAVE;
+    hvm_advance_rip(v, len);
     v->hvm.halted_with_if = hvm_get_reg(v, HVM_REG_RFLAGS) & X86_EFLAGS_IF;
     if (v->hvm.halted_with_if && hvm_irq_pending(v))
         return HVM_RESUME;
@@ -106,7 +127,7 @@ static enum hvm_resume handle_hypercall(struct vcpu *v, struct hvm_exit *e)
     /* No hypercalls yet (the Xen ABI comes with the PV drivers): what Xen answers
      * for an unknown one. */
     hvm_set_gpr(v, GPR_RAX, (u64)-ENOSYS);
-    return done(v, e->insn_len);
+    return done(v, e);
 }
 
 static enum hvm_resume handle_exception(struct vcpu *v, struct hvm_exit *e)
@@ -126,7 +147,7 @@ static enum hvm_resume handle_ud(struct vcpu *v, struct hvm_exit *e)
 
 static enum hvm_resume handle_skip(struct vcpu *v, struct hvm_exit *e)
 {
-    return done(v, e->insn_len);
+    return done(v, e);
 }
 
 static enum hvm_resume handle_xsetbv(struct vcpu *v, struct hvm_exit *e)

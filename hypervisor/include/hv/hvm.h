@@ -18,6 +18,7 @@
 #include <hv/compiler.h>
 #include <hv/guest_access.h>
 #include <hv/types.h>
+#include <hv/x86_emulate.h>   /* architectural constants: X86_CR0_*, X86_EXC_*... */
 
 struct domain;
 struct vcpu;
@@ -57,20 +58,11 @@ struct segment {
 #define SEG_ATTR_DB      (1u << 10)
 #define SEG_ATTR_G       (1u << 11)
 
-/* Control register bits the core looks at. */
-#define X86_CR0_PE (1ULL << 0)
-#define X86_CR0_MP (1ULL << 1)
-#define X86_CR0_EM (1ULL << 2)
-#define X86_CR0_TS (1ULL << 3)
-#define X86_CR0_ET (1ULL << 4)
-#define X86_CR0_NE (1ULL << 5)
-#define X86_CR0_WP (1ULL << 16)
-#define X86_CR0_AM (1ULL << 18)
-#define X86_CR0_NW (1ULL << 29)
-#define X86_CR0_CD (1ULL << 30)
-#define X86_CR0_PG (1ULL << 31)
-#define X86_CR4_PAE     (1ULL << 5)
-#define X86_CR4_OSXSAVE (1ULL << 18)
+/* Architectural bits beyond those in hv/x86_emulate.h. */
+#define X86_CR0_ET (1u << 4)
+#define X86_CR0_NE (1u << 5)
+#define X86_CR0_NW (1u << 29)
+#define X86_CR0_CD (1u << 30)
 #define X86_EFLAGS_FIXED (1ULL << 1)
 #define X86_EFLAGS_TF   (1ULL << 8)
 #ifndef X86_EFLAGS_IF /* also in asm/processor.h */
@@ -95,18 +87,9 @@ struct hvm_event {
     u64 cr2;                /* #PF only */
 };
 
-/* Exception vectors the core injects. */
-#define X86_EXC_DE 0
-#define X86_EXC_DB 1
+/* Exception vectors beyond those in hv/x86_emulate.h. */
 #define X86_EXC_BP 3
-#define X86_EXC_UD 6
 #define X86_EXC_DF 8
-#define X86_EXC_TS 10
-#define X86_EXC_NP 11
-#define X86_EXC_SS 12
-#define X86_EXC_GP 13
-#define X86_EXC_PF 14
-#define X86_EXC_AC 17
 
 /* ---- the neutral exit record ---- */
 
@@ -297,6 +280,10 @@ void hvm_vcpu_run(struct vcpu *v);
 enum hvm_resume { HVM_RESUME, HVM_LEAVE };
 enum hvm_resume hvm_handle_exit(struct vcpu *v, struct hvm_exit *exit);
 const char *hvm_exit_name(enum hvm_exit_kind k);
+
+/* The length of the instruction at the vCPU's RIP, decoded from guest memory (for
+ * exits whose length the hardware does not report), or a negative X86_DECODE_* code. */
+int hvm_insn_length(struct vcpu *v);
 
 /* The guest's x87/SSE state: allocated with the vCPU, saved and loaded when vCPUs
  * share a pCPU. */
