@@ -126,6 +126,8 @@ TEST_TOOLS := $(BUILD)/tests/mbshim.elf
 
 # The host unit tests (tests/unit/unit.mk defines unit-build and UNIT_TESTS).
 -include tests/unit/unit.mk
+# The guest test kernels (tests/guests/guests.mk defines guests-build).
+-include tests/guests/guests.mk
 
 RUNFLAGS  ?=
 TESTFLAGS ?=
@@ -136,14 +138,14 @@ run: all
 unit: $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py --no-system $(TESTFLAGS)
 
-test: all $(TEST_TOOLS) $(if $(UNIT_TESTS),unit-build) | setup
+test: all $(TEST_TOOLS) guests-build $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py $(TESTFLAGS)
 
 # The exhaustive runs that do not fit in CI's budget.
-test-slow: all $(TEST_TOOLS) $(if $(UNIT_TESTS),unit-build) | setup
+test-slow: all $(TEST_TOOLS) guests-build $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py --slow $(TESTFLAGS)
 
-bench: all | setup
+bench: all guests-build | setup
 	$(PYTHON) tests/bench/run_bench.py
 
 # A GRUB (Multiboot 2) CD image, for Bochs or real machines: append modules with

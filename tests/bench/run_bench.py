@@ -4,11 +4,16 @@
 
     make bench            (or tests/bench/run_bench.py [-n RUNS])
 
-Today: the image's size, and boot time from the emulator's start to the hypervisor's
-"ready:" line (firmware included) under QEMU TCG and under Bochs.
+Figures: the image's size; boot time from the emulator's start to the hypervisor's
+"ready:" line (firmware included) under QEMU TCG and Bochs; VM exit round trips per
+second for CPUID, port I/O, MMIO and VMMCALL as a guest measures them with its TSC
+(tests/guests/bench-exits); a compute loop in a guest against the same loop on bare
+QEMU TCG, as a ratio (tests/guests/bench-compute); exit counts of a guest's life.
 """
 import argparse
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -17,7 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from petrel_machine import Machine  # noqa: E402
+from petrel_machine import BUILD, Machine, module_spec  # noqa: E402
 
 READY = r"ready: (\d+) CPUs online, (\d+) MiB free"
 
@@ -58,6 +63,69 @@ def show(label, times):
         label, statistics.median(times), min(times), max(times), len(times)))
 
 
+BENCH = re.compile(r"BENCH (\S+) iterations=(\d+) tsc=(\d+)")
+TSC_MHZ = re.compile(r"time: TSC at (\d+\.\d+) MHz")
+
+
+def guest_kernel(test):
+    try:
+        with open(os.path.join(BUILD, "guests", "manifest.json")) as f:
+            for k in json.load(f):
+                if k["test"] == test:
+                    return k
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def run_guest(k, petrel=True):
+    """Run a test kernel under Petrel (or bare QEMU); return its console text."""
+    if petrel:
+        cfg = os.path.join(BUILD, "bench-%s.cfg" % k["test"])
+        with open(cfg, "w") as f:
+            f.write('name = "%s"\ntype = "pvh"\nmemory = %d\nkernel = "%s"\ntestdev = %d\n'
+                    % (k["test"], k["memory"], os.path.basename(k["kernel"]),
+                       1 if k["testdev"] else 0))
+        m = Machine(name="bench", cpus=2, memory="1G",
+                    modules=[module_spec(cfg), module_spec(k["kernel"])])
+    else:
+        m = Machine(name="bench", cpus=1, memory="256M", image=k["kernel"], debugcon=True,
+                    cpu_model="EPYC")
+    with m:
+        m.start()
+        m.expect(r"RESULT: ", 600)
+        m.wait(60)
+        return m.console
+
+
+def exit_round_trips():
+    k = guest_kernel("bench-exits")
+    if not k:
+        print("  (bench-exits kernel not built)")
+        return
+    out = run_guest(k)
+    mhz = float(TSC_MHZ.search(out).group(1))
+    for kind, n, tsc in BENCH.findall(out):
+        us = int(tsc) / int(n) / mhz
+        print("  %-34s %8.1f us   %9.0f /s   (%s iterations)" % (kind, us, 1e6 / us, n))
+    ex = re.search(r"d1v0: (\d+) exits:(.*)", out)
+    if ex:
+        print("  exits of its whole run: %s:%s" % (ex.group(1), ex.group(2)))
+
+
+def compute_ratio():
+    k = guest_kernel("bench-compute")
+    if not k:
+        print("  (bench-compute kernel not built)")
+        return
+    guest = dict((kind, int(tsc)) for kind, _, tsc in BENCH.findall(run_guest(k)))
+    bare = dict((kind, int(tsc)) for kind, _, tsc in BENCH.findall(run_guest(k, False)))
+    for kind in sorted(guest):
+        if kind in bare:
+            print("  %-34s guest %6.2f Gcycles, bare QEMU %6.2f Gcycles: ratio %.3f"
+                  % (kind, guest[kind] / 1e9, bare[kind] / 1e9, bare[kind] / guest[kind]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("-n", "--runs", type=int, default=5)
@@ -70,6 +138,10 @@ def main():
     show("QEMU TCG q35, 4 CPUs, 8 GiB", boot_time(a.runs, cpus=4, memory="8G"))
     show("Bochs VMX (GRUB), 2 CPUs, 512 MiB",
          boot_time(max(1, a.runs // 3), emulator="bochs", cpus=2, memory="512M"))
+    print("VM exit round trips under QEMU TCG with SVM, as the guest's TSC measures them")
+    exit_round_trips()
+    print("Compute loop in a guest vs the same loop on bare QEMU TCG (1.0 = no cost)")
+    compute_ratio()
 
 
 if __name__ == "__main__":

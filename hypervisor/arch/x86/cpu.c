@@ -9,7 +9,9 @@
 
 struct cpu_features boot_cpu __ro_after_init;
 
-#define X86_CR4_PGE  (1UL << 7)
+#define X86_CR4_PGE        (1UL << 7)
+#define X86_CR4_OSFXSR     (1UL << 9)
+#define X86_CR4_OSXMMEXCPT (1UL << 10)
 #define X86_CR4_SMEP (1UL << 20)
 #define X86_CR4_SMAP (1UL << 21)
 
@@ -135,6 +137,12 @@ void cpu_init_cr4(void)
 
     if (boot_cpu.pge)
         cr4 |= X86_CR4_PGE;
+    /* The hypervisor itself uses no SSE, but it saves and loads guests' x87/SSE state
+     * (FXSAVE saves the XMM registers only with OSFXSR: SDM vol. 1, 10.5.1) and its
+     * instruction emulator moves guests' XMM registers (SSE instructions #UD without
+     * OSFXSR). CR0.EM must be clear and CR0.TS too, or they raise #UD/#NM. */
+    cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+    write_cr0(read_cr0() & ~((1UL << 2) | (1UL << 3)));
     /* The host never maps user pages, so SMEP and SMAP cost nothing and stop the
      * hypervisor from running or reading through a stray user mapping. */
     if (boot_cpu.smep)
