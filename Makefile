@@ -2,7 +2,8 @@
 #
 #   make            build build/hypervisor.elf (ELF64, for GRUB) and
 #                   build/hypervisor.elf32 (the copy QEMU's -kernel loads)
-#   make run        boot it in QEMU (TCG, q35, SVM CPU, 4 CPUs, 1 GiB), console here
+#   make run        boot it in QEMU (TCG, q35, SVM CPU, 4 CPUs, 1 GiB) with the demo
+#                   guest, console here
 #   make test       the whole suite: unit tests, guest and system tests; ends with
 #                   one line "N passed, N failed"
 #   make unit       host unit tests only
@@ -131,9 +132,11 @@ TEST_TOOLS := $(BUILD)/tests/mbshim.elf
 
 RUNFLAGS  ?=
 TESTFLAGS ?=
+# The default guest: the demo kernel, ticking once a second (NO_GUEST=1: none).
+DEMO_GUEST := tools/guests/demo.cfg $(BUILD)/guests/demo-64.elf
 
-run: all
-	tools/petrel-run $(RUNFLAGS)
+run: all guests-build
+	tools/petrel-run $(RUNFLAGS) $(if $(NO_GUEST),,$(DEMO_GUEST))
 
 unit: $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py --no-system $(TESTFLAGS)

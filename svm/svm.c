@@ -201,6 +201,11 @@ static void svm_set_intr_window(struct vcpu *v, bool on)
     }
 }
 
+static void svm_clear_intr_shadow(struct vcpu *v)
+{
+    to_svm(v)->vmcb->interrupt_shadow &= ~1ULL;
+}
+
 static void svm_flush_guest_tlbs(struct domain *d)
 {
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
@@ -246,6 +251,7 @@ static struct hvm_ops svm_ops = {
     .event_pending = svm_event_pending,
     .inject_event = svm_inject_event,
     .set_intr_window = svm_set_intr_window,
+    .clear_intr_shadow = svm_clear_intr_shadow,
     .flush_guest_tlbs = svm_flush_guest_tlbs,
     .dump_vcpu = svm_vmcb_dump,
 };

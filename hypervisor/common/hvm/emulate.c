@@ -337,6 +337,8 @@ static void emul_commit(struct emul *e)
     for (unsigned int i = 0; i < NR_GPRS; i++)
         if (e->ctxt.regs.gpr[i] != hvm_get_gpr(v, i))
             hvm_set_gpr(v, i, e->ctxt.regs.gpr[i]);
+    if (e->ctxt.regs.rip != hvm_get_reg(v, HVM_REG_RIP))
+        hvm_funcs.clear_intr_shadow(v); /* the instruction completed */
     hvm_set_reg(v, HVM_REG_RIP, e->ctxt.regs.rip);
     hvm_set_reg(v, HVM_REG_RFLAGS, e->ctxt.regs.rflags);
     if (e->ctxt.retire & X86EMUL_RETIRE_SINGLESTEP)

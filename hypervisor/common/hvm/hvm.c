@@ -124,6 +124,9 @@ void hvm_advance_rip(struct vcpu *v, unsigned int len)
     else if (hvm_code_size(v) == 16)
         rip = (u16)rip;
     hvm_set_reg(v, HVM_REG_RIP, rip);
+    /* Completing an instruction for the guest ends an STI or MOV SS interrupt shadow
+     * that covered it, as executing it would have (SDM vol. 3, 6.8.3). */
+    hvm_funcs.clear_intr_shadow(v);
 }
 
 bool hvm_long_mode(struct vcpu *v)

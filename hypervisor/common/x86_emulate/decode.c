@@ -212,10 +212,11 @@ static const struct x86_opdesc groups[NR_GROUPS][8] = {
 
 static const u8 ranges_0f38[] = {
     0x00, 0x0b, P_NP | P_66, 0x10, 0x10, P_66, 0x14, 0x15, P_66, 0x17, 0x17, P_66,
-    0x1c, 0x1e, P_NP | P_66, 0x20, 0x25, P_66, 0x28, 0x2b, P_66, 0x30, 0x35, P_66,
-    0x37, 0x41, P_66, 0x80, 0x82, P_66, 0xc8, 0xcd, P_NP, 0xcf, 0xcf, P_66,
-    0xdb, 0xdf, P_66, 0xf0, 0xf1, P_NP | P_66 | P_F2, 0xf5, 0xf5, P_66,
-    0xf6, 0xf6, P_NP | P_66 | P_F3, 0xf8, 0xf8, P_66 | P_F3 | P_F2, 0xf9, 0xf9, P_NP,
+    0x1c, 0x1e, P_NP | P_66, 0x20, 0x25, P_66, 0x28, 0x29, P_66, 0x2a, 0x2a, P_66 | P_MEM,
+    0x2b, 0x2b, P_66, 0x30, 0x35, P_66, 0x37, 0x41, P_66, 0x80, 0x82, P_66 | P_MEM,
+    0xc8, 0xcd, P_NP, 0xcf, 0xcf, P_66, 0xdb, 0xdf, P_66, 0xf0, 0xf1, P_NP | P_66 | P_F2,
+    0xf5, 0xf5, P_66 | P_MEM, 0xf6, 0xf6, P_NP | P_66 | P_F3,
+    0xf8, 0xf8, P_66 | P_F3 | P_F2 | P_MEM, 0xf9, 0xf9, P_NP | P_MEM,
 };
 static const u8 ranges_0f3a[] = {
     0x08, 0x0e, P_66, 0x0f, 0x0f, P_NP | P_66, 0x14, 0x17, P_66, 0x20, 0x22, P_66,
@@ -689,7 +690,7 @@ static int decode_uniform(struct dec *d, bool modrm, unsigned int imm, bool vali
 static int decode_0f38(struct dec *d)
 {
     struct x86_decoded *insn = d->insn;
-    bool valid;
+    unsigned int mask;
     int rc;
 
     if ((rc = need(d, 1)))
@@ -697,10 +698,11 @@ static int decode_0f38(struct dec *d)
     insn->map = X86_MAP_0F38;
     insn->opcode = (u8)take(d, 1);
     set_sizes(d, 0);
-    valid = legacy_pfx_ok(RANGE_PFX(ranges_0f38, insn->opcode), insn->simd_pfx);
+    mask = RANGE_PFX(ranges_0f38, insn->opcode);
     if (insn->opcode == 0x2a)   /* MOVNTDQA */
         insn->desc_exec = EX_SSE;
-    if ((rc = decode_uniform(d, true, IMM_NONE, valid, 0)))
+    rc = decode_uniform(d, true, IMM_NONE, legacy_pfx_ok(mask, insn->simd_pfx), mask);
+    if (rc)
         return rc;
     /* MOVBE (no F2) takes memory only; CRC32 (F2) either. */
     if ((insn->opcode & 0xfe) == 0xf0 && insn->mod == 3 &&
@@ -761,7 +763,13 @@ static int decode_0f(struct dec *d)
         if (insn->simd_pfx != 0x66)
             e.flags |= D_INV;
         break;
-    case 0xd6: case 0xe6: /* MOVQ, MOVQ2DQ, MOVDQ2Q; CVTxxx2xx: a prefix is needed */
+    case 0xd6: /* MOVQ (66); MOVQ2DQ (F3), MOVDQ2Q (F2): registers only */
+        if (!insn->simd_pfx)
+            e.flags |= D_INV;
+        else if (insn->simd_pfx != 0x66)
+            e.flags |= D_REG;
+        break;
+    case 0xe6: /* CVTTPD2DQ, CVTDQ2PD, CVTPD2DQ: a prefix is needed */
         if (!insn->simd_pfx)
             e.flags |= D_INV;
         break;

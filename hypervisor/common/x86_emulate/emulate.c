@@ -174,7 +174,7 @@ static bool rmw_writes(const struct rmw *w)
 
 static u64 rmw_apply(const struct rmw *w, u64 old, unsigned int bytes, u64 *flags)
 {
-    u64 bit = 1ULL << w->src;
+    u64 bit = 1ULL << (w->src & 63); /* EX_BT */
 
     switch (w->exec) {
     case EX_ALU: return x86_alu(w->op, old, w->src, bytes, flags);
@@ -349,8 +349,10 @@ static int em_cmpxchg(struct x86_state *s)
     new = x86_reg_read(s, src.reg, n);
     if (dst.type == OPT_REG) {
         cur = x86_reg_read(s, dst.reg, n);
-        /* on a mismatch the destination is written back with its own value */
-        x86_reg_write(s, dst.reg, n, cur == acc ? new : cur);
+        /* On a mismatch Intel writes the destination back with its own value (a 32-bit
+         * register is zero-extended); AMD leaves it alone. */
+        if (cur == acc || s->ctxt->vendor == X86_VENDOR_INTEL)
+            x86_reg_write(s, dst.reg, n, cur == acc ? new : cur);
     } else {
         rc = x86_linear(s, dst.mem.seg, dst.mem.off, n, ACC_WRITE, &la);
         if (rc)

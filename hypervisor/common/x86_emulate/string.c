@@ -127,16 +127,18 @@ static u64 fast_span(struct x86_state *s, const struct str *st, enum x86_segment
 }
 
 /*
- * One call of a fast path for up to `max` elements. Returns X86EMUL_UNHANDLEABLE with
- * *done = 0 when the element-at-a-time path must do the work.
+ * One call of a fast path for up to `max` elements: *offered is how many it was given
+ * (the range clamped to pages and segments), *done how many it did. Returns
+ * X86EMUL_UNHANDLEABLE with *done = 0 when the element-at-a-time path must do the work.
  */
-static int fast_path(struct x86_state *s, const struct str *st, u64 max, u64 *done)
+static int fast_path(struct x86_state *s, const struct str *st, u64 max, u64 *offered,
+                     u64 *done)
 {
     const struct x86_emulate_ops *ops = s->ops;
     u64 k = max, sla = 0, dla = 0, reps;
     int rc;
 
-    *done = 0;
+    *done = *offered = 0;
     if ((st->exec == EX_MOVS && !ops->rep_movs) || (st->exec == EX_STOS && !ops->rep_stos) ||
         (st->exec == EX_INS && !ops->rep_ins) || (st->exec == EX_OUTS && !ops->rep_outs) ||
         st->exec == EX_CMPS || st->exec == EX_SCAS || st->exec == EX_LODS || max < 2)
@@ -149,7 +151,7 @@ static int fast_path(struct x86_state *s, const struct str *st, u64 max, u64 *do
         memset(&s->ctxt->event, 0, sizeof(s->ctxt->event));
         return X86EMUL_UNHANDLEABLE;
     }
-    reps = k;
+    *offered = reps = k;
     switch (st->exec) {
     case EX_MOVS: rc = ops->rep_movs(dla, sla, st->n, &reps, st->back, s->ctxt); break;
     case EX_STOS:
@@ -176,9 +178,14 @@ static bool rep_ends(const struct x86_state *s, const struct str *st)
     return (s->insn->prefixes & X86_PFX_REP) ? !zf : zf;
 }
 
+/*
+ * Up to max_reps iterations: through the fast path where it applies, one element at a
+ * time where it does not (an element straddling a page, say) and then the fast path
+ * again. A fast path that does fewer elements than asked ends this call.
+ */
 static int rep_loop(struct x86_state *s, const struct str *st)
 {
-    u64 count = s->regs.rcx & st->amask, max = s->ctxt->max_reps, done = 0, k;
+    u64 count = s->regs.rcx & st->amask, max = s->ctxt->max_reps, done = 0, k, offered;
     int rc;
 
     if (!count)
@@ -189,15 +196,20 @@ static int rep_loop(struct x86_state *s, const struct str *st)
         max = 1;
     max = min(max, count);
 
-    rc = fast_path(s, st, max, &k);
-    if (rc != X86EMUL_UNHANDLEABLE || k) {
-        count -= k;
-        x86_reg_write(s, 1, st->ad, count);
-        s->commit_partial = k != 0;
-        s->rep_incomplete = count != 0;
-        return rc;
-    }
     while (done < max) {
+        rc = fast_path(s, st, max - done, &offered, &k);
+        if (rc != X86EMUL_UNHANDLEABLE || k) {
+            done += k;
+            count -= k;
+            x86_reg_write(s, 1, st->ad, count);
+            if (rc) {
+                s->commit_partial = done != 0;
+                return rc;
+            }
+            if (k < offered)
+                break; /* the callback stopped early: so do we */
+            continue;
+        }
         if ((rc = one_element(s, st))) {
             s->commit_partial = done != 0;
             return rc;

@@ -201,6 +201,8 @@ struct hvm_ops {
     bool (*event_pending)(struct vcpu *v);  /* an injection is already set up */
     void (*inject_event)(struct vcpu *v, const struct hvm_event *e);
     void (*set_intr_window)(struct vcpu *v, bool on);
+    /* The instruction after STI or MOV SS completed: its interrupt shadow is over. */
+    void (*clear_intr_shadow)(struct vcpu *v);
 
     /* The domain's p2m changed in a way guest TLBs may remember. */
     void (*flush_guest_tlbs)(struct domain *d);
