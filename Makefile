@@ -52,7 +52,7 @@ HV_ASM_SRCS := $(shell find $(HV_SRC_DIRS) -name '*.asm' | sort)
 HV_OBJS     := $(patsubst %.c,$(HV_OUT)/%.o,$(HV_C_SRCS)) \
                $(patsubst %.asm,$(HV_OUT)/%.o,$(HV_ASM_SRCS))
 
-.PHONY: all setup run test test-slow unit iso bench clean
+.PHONY: all setup run test test-slow test-vmx unit iso bench clean
 all: $(BUILD)/hypervisor.elf $(BUILD)/hypervisor.elf32
 
 setup:
@@ -147,6 +147,10 @@ test: all $(TEST_TOOLS) guests-build $(if $(UNIT_TESTS),unit-build) | setup
 # The exhaustive runs that do not fit in CI's budget.
 test-slow: all $(TEST_TOOLS) guests-build $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/run_tests.py --slow $(TESTFLAGS)
+
+# Every guest test kernel under Bochs with Intel VMX (make test runs a subset).
+test-vmx: all $(TEST_TOOLS) guests-build | setup
+	$(PYTHON) tests/run_tests.py --slow --no-unit -k vmx $(TESTFLAGS)
 
 bench: all guests-build | setup
 	$(PYTHON) tests/bench/run_bench.py
