@@ -129,6 +129,8 @@ TEST_TOOLS := $(BUILD)/tests/mbshim.elf
 -include tests/unit/unit.mk
 # The guest test kernels (tests/guests/guests.mk defines guests-build).
 -include tests/guests/guests.mk
+# Fuzzing the instruction decoder against Capstone: make fuzz-x86-decode [FUZZ_TIME=60].
+-include tests/fuzz/fuzz.mk
 
 RUNFLAGS  ?=
 TESTFLAGS ?=

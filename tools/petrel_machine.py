@@ -270,6 +270,16 @@ class Machine:
                 if left <= 0 or exited:
                     break
                 self._cond.wait(min(left, 0.5))
+        if exited:
+            # The emulator is gone, but its last output may still be in the pipe:
+            # let the readers drain it, then look once more.
+            for t in self._threads:
+                t.join(5)
+            with self._cond:
+                m = rx.search(self._buf, self._pos)
+                if m:
+                    self._pos = m.end()
+                    return m
         why = "the emulator exited (status %s)" % self.proc.poll() if exited else \
             "nothing matched within %ds" % timeout
         raise ExpectTimeout("%s: expected /%s/ on the console, but %s; the console "

@@ -31,8 +31,16 @@ KERNELS = load_manifest()
 TMP = tempfile.mkdtemp(prefix="petrel-guests-")
 
 
-def write_cfg(name, kernel, memory=64, testdev=True, extra="", filename=None):
-    path = os.path.join(TMP, filename or (name + ".cfg"))
+def test_dir(t):
+    """A directory of the test's own: tests run in parallel and module names (file
+    basenames) must not collide between them."""
+    d = os.path.join(TMP, re.sub(r"[^A-Za-z0-9_.-]", "_", t.name))
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def write_cfg(name, kernel, memory=64, testdev=True, extra="", filename=None, where=TMP):
+    path = os.path.join(where, filename or (name + ".cfg"))
     with open(path, "w") as f:
         f.write('name = "%s"\ntype = "pvh"\nmemory = %d\nkernel = "%s"\ntestdev = %d\n%s'
                 % (name, memory, os.path.basename(kernel), 1 if testdev else 0, extra))
@@ -158,15 +166,16 @@ def bad_config_is_refused_others_run(t, kind):
         t.skip("no hello kernel built")
     change, message = BAD_CONFIGS[kind]
     mods = [k["kernel"]]
+    where = test_dir(t)
     if kind == "too-big":
-        bad = write_cfg("bad", k["kernel"], 4096, False, filename="bad.cfg")
+        bad = write_cfg("bad", k["kernel"], 4096, False, filename="bad.cfg", where=where)
     elif callable(change):
-        broken = os.path.join(TMP, "broken.elf")
+        broken = os.path.join(where, "broken.elf")
         change(k["kernel"], broken)
-        bad = write_cfg("bad", broken, 32, False, filename="bad.cfg")
+        bad = write_cfg("bad", broken, 32, False, filename="bad.cfg", where=where)
         mods.append(broken)
     else:
-        bad = os.path.join(TMP, "bad.cfg")
+        bad = os.path.join(where, "bad.cfg")
         text = 'name = "bad"\ntype = "pvh"\nmemory = 32\nkernel = "%s"\n' % os.path.basename(
             k["kernel"])
         if change.startswith("kernel"):
@@ -174,7 +183,7 @@ def bad_config_is_refused_others_run(t, kind):
         else:
             text += change
         open(bad, "w").write(text)
-    good = write_cfg("good", k["kernel"], 32, False)
+    good = write_cfg("good", k["kernel"], 32, False, where=where)
     m = t.machine(cpus=2, memory="1G",
                   modules=[module_spec(bad), module_spec(good)] + [module_spec(x) for x in mods])
     m.expect(message, 120)

@@ -48,6 +48,9 @@ UNIT_SRCS_test_multiboot  := hypervisor/arch/x86/multiboot.c hypervisor/common/m
                              $(UNIT_DIR)/support/physmem.c
 UNIT_SRCS_test_acpi       := hypervisor/drivers/acpi/tables.c $(UNIT_DIR)/support/physmem.c
 UNIT_SRCS_test_domcfg     := hypervisor/common/domcfg.c
+UNIT_SRCS_test_x86_decode  := hypervisor/common/x86_emulate/decode.c $(UNIT_DIR)/x86/capstone_diff.c
+UNIT_SRCS_test_x86_emulate := $(wildcard hypervisor/common/x86_emulate/*.c) $(UNIT_DIR)/x86/native.c
+UNIT_SRCS_test_x86_walk    := hypervisor/common/x86_emulate/walk.c
 
 UNIT_NAMES := $(sort $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c))))
 UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
@@ -75,3 +78,22 @@ endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
 
 -include $(UNIT_OBJS:.o=.d)
+
+# The x86 emulator's tests. test_x86_decode links Capstone and reads the length corpus:
+# tests/unit/x86/corpus*.s assembled by GNU as into instruction bytes (.text), the
+# assembler's length of each instruction (.len) and its text (.txt), next to the test
+# binaries in $(UNIT_OUT)/x86/. bench_x86_emulate (not a test) times the emulator.
+UNIT_X86_CORPUS := $(foreach m,16 32 64,$(addprefix $(UNIT_OUT)/x86/corpus$(m).,text len txt))
+$(UNIT_OUT)/x86/corpus%.text $(UNIT_OUT)/x86/corpus%.len $(UNIT_OUT)/x86/corpus%.txt: \
+		$(UNIT_DIR)/x86/corpus%.s $(UNIT_DIR)/x86/corpus.inc
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)as --64 -I $(UNIT_DIR)/x86 $< -o $(UNIT_OUT)/x86/corpus$*.o
+	$(Q)for s in text len txt; do \
+	    objcopy -O binary -j .$$s $(UNIT_OUT)/x86/corpus$*.o $(UNIT_OUT)/x86/corpus$*.$$s; done
+$(UNIT_OUT)/test_x86_decode: $(shell $(UNIT_CC) -print-file-name=libcapstone.so) | $(UNIT_X86_CORPUS)
+$(UNIT_OUT)/bench_x86_emulate: $(UNIT_DIR)/x86/bench_emulate.c $(wildcard hypervisor/common/x86_emulate/*.c)
+	@echo "  HOSTLD  $@"
+	$(Q)$(UNIT_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ihypervisor/include \
+	    -include $(UNIT_DIR)/stubs/unit_prelude.h -o $@ $^
+unit-build: $(UNIT_OUT)/bench_x86_emulate

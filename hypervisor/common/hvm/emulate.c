@@ -184,6 +184,18 @@ static int op_write(u64 linear, const void *buf, unsigned int bytes, unsigned in
                          X86_WALK_WRITE | ((flags & X86EMUL_ACC_IMPLICIT) ? X86_WALK_IMPLICIT : 0));
 }
 
+/* CMPXCHG16B on RAM (the emulator checked the 16-byte alignment). */
+static void cmpxchg16(void *p, void *old, const void *new)
+{
+    u64 *o = old;
+    const u64 *n = new;
+
+    __asm__ volatile("lock cmpxchg16b (%[p])"
+                     : "+a"(o[0]), "+d"(o[1])
+                     : [p] "r"(p), "b"(n[0]), "c"(n[1])
+                     : "memory", "cc");
+}
+
 /*
  * Compare-exchange: atomic for RAM (another vCPU may be at the same word); for a
  * device, a read and a conditional write (an emulated device sees one vCPU's
@@ -202,7 +214,7 @@ static int op_cmpxchg(u64 linear, void *old, const void *new, unsigned int bytes
     rc = translate(e, linear, X86_WALK_WRITE, &gpa);
     if (rc != X86EMUL_OKAY)
         return rc;
-    if (bytes == 8 || bytes == 4 || bytes == 2 || bytes == 1) {
+    if (bytes == 16 || bytes == 8 || bytes == 4 || bytes == 2 || bytes == 1) {
         enum p2m_type t;
         mfn_t mfn = p2m_lookup(&e->v->domain->p2m, gpa_to_gfn(_gpa(gpa)), &t);
         if (t == p2m_ram_rw) {
@@ -214,8 +226,9 @@ static int op_cmpxchg(u64 linear, void *old, const void *new, unsigned int bytes
                                                 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break;
             case 4: __atomic_compare_exchange_n((u32 *)p, (u32 *)old, *(const u32 *)new,
                                                 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break;
-            default: __atomic_compare_exchange_n((u64 *)p, (u64 *)old, *(const u64 *)new,
-                                                 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break;
+            case 8: __atomic_compare_exchange_n((u64 *)p, (u64 *)old, *(const u64 *)new,
+                                                false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break;
+            default: cmpxchg16(p, old, new); break;
             }
             return X86EMUL_OKAY;
         }
@@ -384,7 +397,12 @@ enum hvm_resume hvm_emulate_one(struct vcpu *v, const char *why)
         if (e.ctxt.event.vector == X86_EXC_PF)
             v->hvm.pending_exc.cr2 = e.ctxt.event.cr2;
         break;
-    default: /* UNHANDLEABLE, or RETRY (no device completes accesses elsewhere yet) */
+    case X86EMUL_RETRY:
+        /* Contention on a page-table entry or a LOCKed operand: keep the completed
+         * REP iterations and let the guest run the instruction again. */
+        emul_commit(&e);
+        break;
+    default:
         report_unhandled(&e, why);
         hvm_inject_ud(v);
         break;
@@ -421,7 +439,8 @@ int hvm_insn_length(struct vcpu *v)
     hvm_get_seg(v, SEG_CS, &cs);
     /* Fetch up to 15 bytes, stopping at the first page that cannot be fetched. */
     while (got < sizeof(bytes)) {
-        u64 lin = cs.base + e.ctxt.regs.rip + got;
+        /* In 64-bit mode CS's base is ignored (SDM vol. 3, 3.4.4). */
+        u64 lin = (hvm_code_size(v) == 64 ? 0 : cs.base) + e.ctxt.regs.rip + got;
         unsigned int n = min((unsigned int)sizeof(bytes) - got,
                              (unsigned int)(PAGE_SIZE - (lin & (PAGE_SIZE - 1))));
         if (hvm_code_size(v) != 64)

@@ -80,7 +80,10 @@ static void testdev_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write,
             *val |= (u64)mmio_byte(t, off + i) << (8 * i);
     }
     spin_unlock_irqrestore(&t->lock, flags);
-    if (irq)
+    if (irq && (t->irq_reg >> 8) == 0)
+        hvm_assert_irq(t->d->vcpus[0], t->irq_reg & 0xff); /* at once: before the
+                                                              next instruction */
+    else if (irq)
         set_timer(&t->irq_timer, NOW() + MICROSECS(t->irq_reg >> 8));
 }
 

@@ -277,8 +277,10 @@ static int em_movx(struct x86_state *s)
     int rc;
 
     if (insn->desc_exec == EX_MOVSXD) {
-        if (insn->mode_bits != 64)
-            return X86EMUL_UNHANDLEABLE; /* ARPL */
+        if (insn->mode_bits != 64) {
+            s->ctxt->reason = "ARPL is not emulated";
+            return X86EMUL_UNHANDLEABLE;
+        }
         sn = n < 4 ? n : 4;
     }
     get_opnd(s, O_RM, sn, &src);
@@ -518,8 +520,10 @@ static int em_misc(struct x86_state *s)
     case EX_CLI:
     case EX_STI:
         if (prot && (s->mode == X86_MODE_VM86 ? iopl < 3 : s->cpl > iopl)) {
-            if (s->ctxt->cr4 & (X86_CR4_VME | X86_CR4_PVI))
-                return X86EMUL_UNHANDLEABLE; /* VIF: not modelled */
+            if (s->ctxt->cr4 & (X86_CR4_VME | X86_CR4_PVI)) {
+                s->ctxt->reason = "CLI/STI with CR4.VME/PVI (VIF) is not emulated";
+                return X86EMUL_UNHANDLEABLE;
+            }
             return x86_raise(s, X86_EXC_GP, 0);
         }
         if (s->insn->desc_exec == EX_CLI) {
@@ -531,7 +535,11 @@ static int em_misc(struct x86_state *s)
         }
         return X86EMUL_OKAY;
     default: /* NOP, PAUSE; 90 with REX.B is XCHG r8, rAX */
-        return s->insn->rex & 1 ? X86EMUL_UNHANDLEABLE : X86EMUL_OKAY;
+        if (s->insn->rex & 1) {
+            s->ctxt->reason = "XCHG r8, rAX is not emulated";
+            return X86EMUL_UNHANDLEABLE;
+        }
+        return X86EMUL_OKAY;
     }
 }
 
@@ -571,6 +579,7 @@ static int execute(struct x86_state *s)
     case EX_STI:
     case EX_NOP: return em_misc(s);
     default:
+        s->ctxt->reason = "instruction not emulated";
         return X86EMUL_UNHANDLEABLE;
     }
 }
@@ -595,7 +604,8 @@ static int fetch_decode(struct x86_state *s)
         u64 off = (ctxt->regs.rip + have) & x86_addr_mask(bits / 8), la;
         const struct x86_seg *cs;
 
-        rc = x86_decode(&ctxt->insn, ctxt->insn_buf, have, bits, ctxt->vendor);
+        rc = have ? x86_decode(&ctxt->insn, ctxt->insn_buf, have, bits, ctxt->vendor)
+                  : X86_DECODE_TRUNC;
         if (rc > 0)
             break;
         if (rc == X86_DECODE_INVALID) {
@@ -649,17 +659,25 @@ int x86_emulate(struct x86_emulate_ctxt *ctxt, const struct x86_emulate_ops *ops
     const struct x86_seg *cs;
     int rc;
 
-    memset(&s, 0, sizeof(s));
     s.ctxt = ctxt;
     s.ops = ops;
+    s.insn = &ctxt->insn;
     s.regs = ctxt->regs;
+    s.segs.loaded = 0;   /* (the rest of the segment cache is filled on demand) */
+    s.rep_incomplete = s.commit_partial = s.lma = false;
+    s.next_rip = ctxt->regs.rip;
+    s.mode = X86_MODE_REAL;
+    s.cpl = 0;
     memset(&ctxt->event, 0, sizeof(ctxt->event));
-    memset(&ctxt->insn, 0, sizeof(ctxt->insn));
+    ctxt->insn.len = 0; /* x86_decode() fills the rest */
     ctxt->retire = 0;
     ctxt->reason = NULL;
     ctxt->mode = X86_MODE_REAL;
-    if ((rc = x86_get_seg(&s, x86_seg_cs, &cs)))
+    if ((rc = x86_get_seg(&s, x86_seg_cs, &cs))) {
+        if (rc == X86EMUL_UNHANDLEABLE)
+            ctxt->reason = "read_segment(CS) failed";
         return rc;
+    }
     s.mode = ctxt->mode = x86_mode_of(ctxt->cr0, ctxt->efer, ctxt->regs.rflags, cs->attr);
     s.lma = s.mode == X86_MODE_LONG64;
     s.cpl = s.mode == X86_MODE_REAL ? 0 : s.mode == X86_MODE_VM86 ? 3 : ctxt->cpl;
@@ -675,7 +693,7 @@ int x86_emulate(struct x86_emulate_ctxt *ctxt, const struct x86_emulate_ops *ops
         if (s.commit_partial)
             commit(&s, false);
         if (rc == X86EMUL_UNHANDLEABLE && !ctxt->reason)
-            ctxt->reason = ctxt->insn.len ? "instruction not emulated" : "cannot decode";
+            ctxt->reason = "a callback returned X86EMUL_UNHANDLEABLE";
         ctxt->retire = 0;
     }
     return rc;

@@ -148,8 +148,10 @@ int x86_exec_sse(struct x86_state *s)
         s->ctxt->reason = "SSE/MMX form not emulated";
         return X86EMUL_UNHANDLEABLE;
     }
-    if (!s->ops->read_xmm || !s->ops->write_xmm)
+    if (!s->ops->read_xmm || !s->ops->write_xmm) {
+        s->ctxt->reason = "SSE move without XMM callbacks";
         return X86EMUL_UNHANDLEABLE;
+    }
     if ((s->ctxt->cr0 & X86_CR0_EM) || !(s->ctxt->cr4 & X86_CR4_OSFXSR))
         return x86_raise(s, X86_EXC_UD, -1);
     if (s->ctxt->cr0 & X86_CR0_TS)

@@ -12,7 +12,8 @@
  *
  * Modelled differences from hardware: a PAE PDPTE with reserved bits set gives #PF with
  * RSVD here (Intel faults at MOV CR3 instead; AMD with nested paging at the walk, as
- * here). Protection keys and shadow stacks are not modelled.
+ * here), and bits 8:5 of a PDPTE are ignored (walk_pae()). Protection keys and shadow
+ * stacks are not modelled.
  */
 #include "private.h"
 
@@ -154,7 +155,13 @@ static int walk_levels(struct walk *w, unsigned int top, u64 table, int *kind)
     return X86EMUL_OKAY; /* not reached: level 1 is a leaf */
 }
 
-/* PAE paging: one of four PDPTEs (no rights, no accessed bit), then two levels. */
+/*
+ * PAE paging: one of four PDPTEs (no rights; no accessed bit set by this walk), then
+ * two levels. Bits 2:1 and 63 of a PDPTE are reserved, and those above MAXPHYADDR;
+ * bits 8:5, reserved in Intel's PDPTE registers, are ignored: QEMU's AMD model sets
+ * bit 5 (accessed) in PDPTEs during its own walks, and a guest running on it must not
+ * see our walk fault where its processor's does not.
+ */
 static int walk_pae(struct walk *w, int *kind)
 {
     const struct x86_paging *pg = w->pg;
@@ -168,7 +175,7 @@ static int walk_pae(struct walk *w, int *kind)
         return rc;
     if (!(e & PTE_P))
         return *kind = WALK_NOT_PRESENT, X86EMUL_OKAY;
-    if (e & (w->rsvd_phys | BITS(1, 2) | BITS(5, 8) | PTE_XD))
+    if (e & (w->rsvd_phys | BITS(1, 2) | PTE_XD))
         return *kind = WALK_RSVD, X86EMUL_OKAY;
     return walk_levels(w, 2, e & PTE_ADDR, kind);
 }

@@ -20,8 +20,9 @@
  * read and written through callbacks, never held in host vector registers.
  *
  * Sources: hypervisor/common/x86_emulate/ (decode.c: prefixes, opcode tables,
- * lengths; emulate.c and string.c: execution; addr.c: addressing and segmentation;
- * alu.c: arithmetic flags; walk.c: the page walk). Tests: tests/unit/test_x86_*.c.
+ * lengths; emulate.c, string.c and sse.c: execution; addr.c: addressing and
+ * segmentation; alu.c: arithmetic flags; walk.c: the page walk). Tests:
+ * tests/unit/test_x86_{decode,emulate,walk}.c, tests/fuzz/x86_decode_fuzz.c.
  */
 #ifndef HV_X86_EMULATE_H
 #define HV_X86_EMULATE_H
@@ -161,8 +162,9 @@ unsigned int x86_mode_bits(enum x86_mode mode);
 /* The mode from the control state: what x86_emulate() computes itself. */
 enum x86_mode x86_mode_of(u64 cr0, u64 efer, u64 rflags, u16 cs_attr);
 
-/* Where vendors differ in decoding (only 66h on near branches in 64-bit mode, for
- * lengths) and in undefined flags. */
+/* Where vendors differ: 66h on near branches in 64-bit mode (lengths), UD0's ModRM,
+ * and CMPXCHG with a register destination that does not match (Intel writes the
+ * destination back, zero-extending a 32-bit register; AMD leaves it). */
 enum x86_vendor {
     X86_VENDOR_AMD,   /* 66 E8/E9/0F 8x in 64-bit mode take a 16-bit displacement */
     X86_VENDOR_INTEL, /* ... a 32-bit one (66h is ignored) */
@@ -223,7 +225,8 @@ struct x86_decoded {
     u8 disp_off;     /* offset of the displacement within the instruction */
     u8 imm_off;      /* offset of the immediate(s) */
     s64 disp;        /* sign-extended */
-    u64 imm;         /* ib/iw/iz sign-extended to 64 bits; moffs and far offsets not */
+    u64 imm;         /* ib/iw/iz/iv sign-extended to 64 bits; moffs, far pointers and
+                        ENTER's operands zero-extended */
     u64 imm2;
     /* VEX/EVEX/XOP fields (0 for legacy encodings). */
     u8 vex_w, vex_l, vex_vvvv;
@@ -241,9 +244,11 @@ struct x86_decoded {
 /*
  * Decode the instruction at bytes[0..avail) for code of `mode_bits` (16, 32 or 64).
  * Returns its length (1..15) and fills *insn, or an X86_DECODE_* error. Reads no byte
- * at or past `avail` and never more than 15. Validity is that of the opcode maps
- * (undefined opcodes, instructions invalid in the mode, VEX/EVEX encodings with bad
- * prefixes or fields); CPUID features are not checked.
+ * at or past `avail` and never more than 15. Validity is that of the opcode maps:
+ * undefined opcodes and ModRM forms, instructions invalid in the mode, misplaced LOCK,
+ * mandatory prefixes, VEX/EVEX/XOP with legacy prefixes or bad fields (for those the
+ * map, opcode, pp and ModRM.mod are checked; W, L and vvvv, which do not change the
+ * length, are not). CPUID features are not checked.
  */
 int x86_decode(struct x86_decoded *insn, const u8 *bytes, unsigned int avail,
                unsigned int mode_bits, enum x86_vendor vendor);
@@ -257,7 +262,8 @@ int x86_insn_length(const u8 *bytes, unsigned int avail, unsigned int mode_bits,
 
 struct x86_emulate_ctxt;
 
-/* Flags of the read/write callbacks. */
+/* Flags of the read/write callbacks. An implicit supervisor access is translated with
+ * X86_WALK_IMPLICIT (never as a user access, whatever the CPL). */
 #define X86EMUL_ACC_IMPLICIT (1u << 0) /* implicit supervisor access (the TSS I/O map) */
 
 /*
@@ -344,24 +350,29 @@ struct x86_emulate_ctxt {
      * instruction. */
     struct x86_regs regs;
 
-    /* in: the control state (the VMCB/VMCS has it at hand). */
+    /* in: the control state (the VMCB/VMCS has it at hand). CR0.PE, EFLAGS.VM,
+     * EFER.LMA and CS.L/D (from read_segment) give the mode; CR0.EM/TS and CR4.OSFXSR
+     * gate SSE; CR4.LA57 the canonical width. CPL is ignored in real mode (0) and
+     * virtual-8086 mode (3); callbacks see the caller's own value. */
     u64 cr0, cr4, efer;
-    unsigned int cpl;          /* current privilege level (0 in real mode, 3 in VM86) */
+    unsigned int cpl;
     enum x86_vendor vendor;
     unsigned long max_reps;    /* iterations of a REP instruction per call (0: default) */
     void *priv;                /* the caller's */
 
     /*
-     * in/out: the instruction bytes at regs.rip. The caller may preload some (SVM
-     * decode assists give up to 15); x86_emulate() fetches the rest and leaves what it
-     * fetched here, so that an unhandled instruction can be logged.
+     * in/out: the instruction bytes at regs.rip. Set insn_buf_len to 0 before each new
+     * instruction, or to the number of bytes preloaded (SVM decode assists give up to
+     * 15). x86_emulate() fetches what the decoder still needs and leaves all the bytes
+     * it had here, so that an unhandled instruction can be logged, and so that a re-run
+     * at the same RIP (after X86EMUL_RETRY, or for an incomplete REP) may keep them.
      */
     u8 insn_buf[15];
     u8 insn_buf_len;
 
     /* out */
     enum x86_mode mode;        /* the mode the instruction was decoded in */
-    struct x86_decoded insn;      /* the decoded instruction (insn.len 0 if not decoded) */
+    struct x86_decoded insn;   /* the decoded instruction (insn.len 0 if not decoded) */
     struct x86_event event;    /* on X86EMUL_EXCEPTION */
     unsigned int retire;       /* X86EMUL_RETIRE_* on X86EMUL_OKAY */
     const char *reason;        /* on X86EMUL_UNHANDLEABLE: a constant string */
@@ -379,8 +390,12 @@ struct x86_emulate_ctxt {
  *                        #NM, #PF from a callback); registers as on entry but for
  *                        completed REP iterations;
  *  X86EMUL_UNHANDLEABLE  not emulated (ctxt->reason, ctxt->insn_buf, ctxt->mode,
- *                        regs.rip tell what); nothing written;
- *  X86EMUL_RETRY         a callback asked for it (see struct x86_emulate_ops).
+ *                        regs.rip tell what); nothing written (but completed REP
+ *                        iterations, if a fast path gave up part-way);
+ *  X86EMUL_RETRY         a callback asked for it (see struct x86_emulate_ops), or a
+ *                        LOCKed read-modify-write lost its compare-exchange race too
+ *                        many times in a row; nothing is committed but completed
+ *                        REP iterations.
  */
 int x86_emulate(struct x86_emulate_ctxt *ctxt, const struct x86_emulate_ops *ops);
 
