@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A domain's interrupt platform (common/hvm/irq.c): the 8259 pair, the IO-APIC and a
+ * local APIC per vCPU, wired as on a PC. ISA IRQ lines reach both the 8259s and the
+ * IO-APIC (ISA IRQ n on GSI n, IRQ0 on GSI 2); the IO-APIC's messages and the local
+ * APICs' IPIs are delivered by destination to the vCPUs' local APICs; the 8259s' INT
+ * reaches vCPU 0 through its LINT0 (virtual wire mode) or directly when its local
+ * APIC is off.
+ *
+ * One lock per domain (struct hvm_irq.lock) guards all of it. Lock order: this lock,
+ * then the scheduler's (a delivery wakes vCPUs); nothing takes it while holding a
+ * scheduler lock.
+ */
+#ifndef HV_HVM_IRQ_H
+#define HV_HVM_IRQ_H
+
+#include <hv/i8259.h>
+#include <hv/spinlock.h>
+#include <hv/types.h>
+#include <hv/vioapic.h>
+#include <hv/vlapic.h>
+
+struct domain;
+struct vcpu;
+
+struct hvm_irq {
+    spinlock_t lock;
+    struct i8259 pic;
+    struct vioapic ioapic;
+    struct domain *d;
+    unsigned int lowest_rr;     /* round-robin start for lowest-priority delivery */
+};
+
+/* Create / free the platform of a domain (its vCPUs exist already). */
+int hvm_irq_init(struct domain *d);
+void hvm_irq_destroy(struct domain *d);
+
+/* Drive ISA IRQ line `irq` (0-15): high or low. A pulse is a rising then falling
+ * edge (what an edge-triggered ISA device does). */
+void hvm_isa_irq_set(struct domain *d, unsigned int irq, bool level);
+void hvm_isa_irq_pulse(struct domain *d, unsigned int irq);
+/* Drive a GSI that no ISA line shares (PCI INTx, GSI 16+). */
+void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level);
+
+/* For the run loop, with interrupts off: the vector to inject now, if the guest can
+ * take one (acknowledging it at its controller), or -1. *blocked says a vector waits
+ * for an interrupt window. */
+int hvm_irq_take(struct vcpu *v, bool interruptible, bool *blocked);
+/* Is anything pending that would wake the vCPU from HLT? (Lock-free, may race.) */
+bool hvm_irq_wakeable(struct vcpu *v);
+
+/* A vCPU's INIT and SIPI (from an IPI), processed on its own pCPU by the run loop. */
+void hvm_vcpu_init_signal(struct vcpu *v);
+void hvm_vcpu_sipi(struct vcpu *v, u8 vector);
+
+/* The local APIC's MSRs (IA32_APIC_BASE, TSC deadline, x2APIC range). */
+bool hvm_irq_msr(struct vcpu *v, u32 msr, bool write, u64 *val, int *rc);
+
+#endif /* HV_HVM_IRQ_H */
