@@ -73,6 +73,9 @@ void svm_decode_exit(struct vcpu *v, struct hvm_exit *e)
     case VMEXIT_VINTR:
         e->kind = HVM_EXIT_INTR_WINDOW;
         break;
+    case VMEXIT_IRET:
+        e->kind = HVM_EXIT_IRET;
+        break;
     case VMEXIT_IOIO:
         decode_io(e, vmcb);
         break;

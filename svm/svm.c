@@ -201,6 +201,26 @@ static void svm_set_intr_window(struct vcpu *v, bool on)
     }
 }
 
+static void svm_set_iret_intercept(struct vcpu *v, bool on)
+{
+    struct vmcb *vmcb = to_svm(v)->vmcb;
+
+    if (on)
+        vmcb->intercept1 |= INTERCEPT1_IRET;
+    else
+        vmcb->intercept1 &= ~INTERCEPT1_IRET;
+}
+
+/* INIT: the VMCB back to its reset state, and a fresh ASID (the old translations
+ * belong to a CPU that no longer exists). */
+static void svm_vcpu_reset(struct vcpu *v)
+{
+    struct svm_vcpu *sv = to_svm(v);
+
+    svm_vmcb_init(v, sv->vmcb);
+    __atomic_store_n(&sv->asid_flush, true, __ATOMIC_SEQ_CST);
+}
+
 static void svm_clear_intr_shadow(struct vcpu *v)
 {
     to_svm(v)->vmcb->interrupt_shadow &= ~1ULL;
@@ -252,6 +272,8 @@ static struct hvm_ops svm_ops = {
     .inject_event = svm_inject_event,
     .set_intr_window = svm_set_intr_window,
     .clear_intr_shadow = svm_clear_intr_shadow,
+    .set_iret_intercept = svm_set_iret_intercept,
+    .vcpu_reset = svm_vcpu_reset,
     .flush_guest_tlbs = svm_flush_guest_tlbs,
     .dump_vcpu = svm_vmcb_dump,
 };

@@ -7,6 +7,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/hvm_io.h>
+#include <hv/hvm_irq.h>
 #include <hv/keyhandler.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
@@ -110,6 +111,7 @@ static void format_exits(const struct vcpu *v, char *line, size_t len)
 
 static void domain_free(struct domain *d)
 {
+    hvm_irq_destroy(d); /* first: its timers point at the vCPUs */
     for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
@@ -150,6 +152,8 @@ static int create_vcpus(struct domain *d, unsigned int n)
         v->domain = d;
         v->processor = sched_pick_cpu();
         v->state = VCPU_OFFLINE;
+        v->hvm.nmi_iret_rip = ~0ULL;
+        v->hvm.wait_sipi = i != 0; /* APs wait for INIT-SIPI-SIPI from the BSP */
         rc = hvm_vcpu_fpu_alloc(v);
         if (!rc)
             rc = hvm_funcs.vcpu_init(v);
@@ -209,6 +213,8 @@ struct domain *domain_create(const struct domain_params *p, char *err, size_t er
         goto fail;
     d->tsc_offset = -(s64)rdtsc(); /* the guest's TSC starts at 0 */
     rc = hvm_debugport_init(d);
+    if (!rc && p->platform)
+        rc = hvm_irq_init(d);
     if (!rc && p->testdev)
         rc = hvm_testdev_init(d);
     if (rc)

@@ -119,6 +119,7 @@ static bool build_one(const struct boot_module *m, struct domcfg *cfg)
         .memory_mib = cfg->memory,
         .nr_vcpus = cfg->vcpus,
         .testdev = cfg->testdev,
+        .platform = cfg->apic,
         .on_poweroff = to_action(cfg->on_poweroff),
         .on_reboot = to_action(cfg->on_reboot),
         .on_crash = to_action(cfg->on_crash),

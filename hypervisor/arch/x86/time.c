@@ -46,6 +46,13 @@ s_time_t NOW(void)
     return (s_time_t)(((unsigned __int128)(rdtsc() - tsc_at_zero) * ns_mul) >> 32);
 }
 
+s_time_t tsc_to_system_time(u64 tsc)
+{
+    if (!ns_mul || tsc <= tsc_at_zero)
+        return 0;
+    return (s_time_t)(((unsigned __int128)(tsc - tsc_at_zero) * ns_mul) >> 32);
+}
+
 u64 ns_to_tsc_deadline(s_time_t t)
 {
     return tsc_at_zero + (u64)(((unsigned __int128)t * tsc_mul) >> 30);

@@ -84,6 +84,8 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
     }
     cpuid(0, &host);
     max_basic = min(host.eax, 0xdu);
+    if (max_basic < 0xb)
+        max_basic = 0xb; /* leaf 0xB describes our topology, whatever the host's */
     cpuid(0x80000000, &host);
     max_ext = min(host.eax, 0x80000008u);
     if ((leaf < 0x80000000 && leaf > max_basic) ||
@@ -101,10 +103,28 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 subleaf, struct cpuid_regs *r)
         break;
     case 1:
         r->eax = host.eax;
-        /* EBX: brand index and CLFLUSH size kept; initial APIC ID = vCPU id. */
+        /* EBX: brand index and CLFLUSH size kept; initial APIC ID = vCPU id; the
+         * logical processor count (with HTT) = the vCPUs. */
         r->ebx = (host.ebx & 0x0000ffff) | (v->id << 24);
         r->ecx = (host.ecx & L1_ECX_ALLOW) | BIT(31); /* "running under a hypervisor" */
         r->edx = host.edx & L1_EDX_ALLOW;
+        if (v->domain->irq) {
+            /* The virtual platform: an APIC, x2APIC, the TSC-deadline timer. */
+            r->edx |= BIT(9);
+            r->ecx |= BIT(21) | BIT(24);
+            if (v->domain->nr_vcpus > 1)
+                r->ebx |= (min(v->domain->nr_vcpus, 255u) << 16), r->edx |= BIT(28);
+        }
+        break;
+    case 0xb:
+        /* x2APIC topology: one thread per core, nr_vcpus cores (SDM vol. 2A, CPUID
+         * leaf 0BH); EDX is the x2APIC ID. */
+        if (!v->domain->irq || subleaf > 1)
+            break;
+        r->eax = subleaf == 0 ? 0 : 32 - __builtin_clz(max(v->domain->nr_vcpus, 2u) - 1);
+        r->ebx = subleaf == 0 ? 1 : v->domain->nr_vcpus;
+        r->ecx = subleaf | ((subleaf + 1) << 8);
+        r->edx = v->id;
         break;
     case 7:
         if (subleaf == 0) {

@@ -130,6 +130,16 @@ static enum hvm_resume handle_hypercall(struct vcpu *v, struct hvm_exit *e)
     return done(v, e);
 }
 
+/* The NMI handler's IRET is about to run: NMIs are unblocked once it has (the next
+ * entry at another RIP). The IRET itself is not skipped. */
+static enum hvm_resume handle_iret(struct vcpu *v, struct hvm_exit *e)
+{
+    v->hvm.nmi_blocked = false;
+    v->hvm.nmi_iret_rip = hvm_get_reg(v, HVM_REG_RIP);
+    hvm_funcs.set_iret_intercept(v, false);
+    return HVM_RESUME;
+}
+
 static enum hvm_resume handle_exception(struct vcpu *v, struct hvm_exit *e)
 {
     /* An intercepted exception (#DB, #AC: intercepted so that a guest cannot hang
@@ -200,6 +210,7 @@ static const struct {
     [HVM_EXIT_HLT]          = { handle_hlt, "hlt" },
     [HVM_EXIT_HYPERCALL]    = { handle_hypercall, "hypercall" },
     [HVM_EXIT_INTR_WINDOW]  = { handle_nothing, "intr-window" },
+    [HVM_EXIT_IRET]         = { handle_iret, "iret" },
     [HVM_EXIT_EXCEPTION]    = { handle_exception, "exception" },
     [HVM_EXIT_UD]           = { handle_ud, "ud" },
     [HVM_EXIT_SKIP]         = { handle_skip, "skip" },
@@ -207,6 +218,7 @@ static const struct {
     [HVM_EXIT_TRIPLE_FAULT] = { handle_triple_fault, "triple-fault" },
     [HVM_EXIT_TASK_SWITCH]  = { handle_task_switch, "task-switch" },
     [HVM_EXIT_ENTRY_FAILED] = { handle_entry_failed, "entry-failed" },
+    [HVM_EXIT_HANDLED]      = { handle_nothing, "handled" },
     [HVM_EXIT_UNKNOWN]      = { handle_unknown, "unknown" },
 };
 

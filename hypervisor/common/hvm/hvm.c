@@ -7,6 +7,8 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/hvm.h>
+#include <hv/hvm_irq.h>
+#include <hv/vlapic.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
@@ -216,24 +218,74 @@ static int highest_irq(struct vcpu *v)
 
 bool hvm_irq_pending(struct vcpu *v)
 {
-    return highest_irq(v) >= 0;
+    return highest_irq(v) >= 0 || hvm_irq_wakeable(v) ||
+           __atomic_load_n(&v->hvm.nmi_pending, __ATOMIC_SEQ_CST);
+}
+
+void hvm_inject_nmi(struct vcpu *v)
+{
+    __atomic_store_n(&v->hvm.nmi_pending, true, __ATOMIC_SEQ_CST);
+    /* An NMI wakes a halted CPU whatever its IF (SDM vol. 3, 6.7). */
+    if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_BLOCKED)
+        vcpu_wake(v);
+    else
+        vcpu_kick(v);
+}
+
+static void open_window(struct vcpu *v)
+{
+    if (!v->hvm.intr_window) {
+        hvm_funcs.set_intr_window(v, true);
+        v->hvm.intr_window = true;
+    }
+}
+
+static void close_window(struct vcpu *v)
+{
+    if (v->hvm.intr_window) {
+        hvm_funcs.set_intr_window(v, false);
+        v->hvm.intr_window = false;
+    }
+}
+
+/* An NMI, when the previous one's handler has run its IRET. */
+static bool inject_nmi_if_due(struct vcpu *v)
+{
+    struct hvm_vcpu *h = &v->hvm;
+    struct hvm_event e = { .vector = 2, .type = HVM_EVENT_NMI };
+
+    if (!__atomic_load_n(&h->nmi_pending, __ATOMIC_SEQ_CST))
+        return false;
+    if (h->nmi_blocked || hvm_get_reg(v, HVM_REG_RIP) == h->nmi_iret_rip) {
+        open_window(v); /* an exit after the IRET has run, if interrupts allow */
+        return false;
+    }
+    __atomic_store_n(&h->nmi_pending, false, __ATOMIC_SEQ_CST);
+    h->nmi_blocked = true;
+    h->nmi_iret_rip = ~0ULL;
+    if (hvm_funcs.set_iret_intercept)
+        hvm_funcs.set_iret_intercept(v, true);
+    hvm_funcs.inject_event(v, &e);
+    return true;
 }
 
 /*
  * Before each entry: deliver what is queued, in priority order (SDM vol. 3, 6.9):
- * an event being re-delivered from the last exit, then exceptions, then external
- * interrupts when the guest can take them; otherwise ask for an interrupt window.
+ * an event being re-delivered from the last exit, then exceptions, then NMIs, then
+ * external interrupts when the guest can take them: from the interrupt platform
+ * (8259 ExtINT, local APIC), then vectors asserted directly (the test device);
+ * otherwise ask for an interrupt window.
  */
 static void intr_assist(struct vcpu *v)
 {
     struct hvm_vcpu *h = &v->hvm;
+    struct hvm_event e = { .type = HVM_EVENT_EXT_INTR };
+    bool interruptible, blocked;
     int vec;
 
     if (hvm_funcs.event_pending(v)) {
-        if (highest_irq(v) >= 0 && !h->intr_window) {
-            hvm_funcs.set_intr_window(v, true);
-            h->intr_window = true;
-        }
+        if (hvm_irq_pending(v))
+            open_window(v);
         return;
     }
     if (h->exc_pending) {
@@ -243,22 +295,65 @@ static void intr_assist(struct vcpu *v)
         h->exc_pending = false;
         return;
     }
-    vec = highest_irq(v);
-    if (vec < 0)
+    if (inject_nmi_if_due(v))
         return;
-    if (hvm_funcs.interruptible(v)) {
-        struct hvm_event e = { .vector = vec, .type = HVM_EVENT_EXT_INTR };
-        __atomic_fetch_and(&h->irq_pending[vec / 64], ~(1ULL << (vec % 64)),
-                           __ATOMIC_SEQ_CST);
-        hvm_funcs.inject_event(v, &e);
-        if (h->intr_window) {
-            hvm_funcs.set_intr_window(v, false);
-            h->intr_window = false;
-        }
-    } else if (!h->intr_window) {
-        hvm_funcs.set_intr_window(v, true);
-        h->intr_window = true;
+    interruptible = hvm_funcs.interruptible(v);
+    vec = hvm_irq_take(v, interruptible, &blocked);
+    if (vec < 0 && !blocked) {
+        vec = highest_irq(v);
+        if (vec >= 0 && interruptible)
+            __atomic_fetch_and(&h->irq_pending[vec / 64], ~(1ULL << (vec % 64)),
+                               __ATOMIC_SEQ_CST);
+        else if (vec >= 0)
+            blocked = true, vec = -1;
     }
+    if (vec >= 0) {
+        e.vector = vec;
+        hvm_funcs.inject_event(v, &e);
+        close_window(v);
+    } else if (blocked) {
+        open_window(v);
+    } else if (!__atomic_load_n(&h->nmi_pending, __ATOMIC_SEQ_CST)) {
+        close_window(v);
+    }
+}
+
+/*
+ * INIT and SIPI, on the vCPU's own pCPU (its VMCB/VMCS is its to change): INIT puts
+ * it in the wait-for-SIPI state (offline), a SIPI then starts it in real mode at
+ * vector << 12 (SDM vol. 3, 9.4.4 and 11.6.1). Returns false when the vCPU is not to
+ * run.
+ */
+static bool handle_init_sipi(struct vcpu *v)
+{
+    struct hvm_vcpu *h = &v->hvm;
+
+    if (__atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST)) {
+        if (!hvm_funcs.vcpu_reset) {
+            domain_crash(v->domain, "INIT for vCPU %u: the %s backend cannot reset a vCPU",
+                         v->id, hvm_funcs.name);
+            return false;
+        }
+        hvm_funcs.vcpu_reset(v);
+        v->hvm.cache_valid = v->hvm.cache_dirty = 0;
+        if (h->vlapic) {
+            unsigned long flags = spin_lock_irqsave(&v->domain->irq->lock);
+            vlapic_reset(h->vlapic);
+            spin_unlock_irqrestore(&v->domain->irq->lock, flags);
+        }
+        h->exc_pending = h->nmi_blocked = false;
+        h->nmi_iret_rip = ~0ULL;
+        __atomic_store_n(&h->wait_sipi, true, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&v->state, VCPU_OFFLINE, __ATOMIC_SEQ_CST);
+    }
+    if (__atomic_exchange_n(&h->sipi_pending, false, __ATOMIC_SEQ_CST) &&
+        __atomic_exchange_n(&h->wait_sipi, false, __ATOMIC_SEQ_CST)) {
+        struct hvm_boot_state bs = { .protected_mode = false, .cs = h->sipi_vector << 8 };
+        hvm_set_boot_state(v, &bs);
+        __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+    }
+    return __atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_RUNNABLE &&
+           !__atomic_load_n(&h->wait_sipi, __ATOMIC_SEQ_CST);
 }
 
 /* ---- boot state ---- */
@@ -344,8 +439,8 @@ void hvm_vcpu_run(struct vcpu *v)
     hvm_fpu_load(v);
     for (;;) {
         local_irq_disable();
-        if (v->domain->dying || __atomic_load_n(&v->state, __ATOMIC_SEQ_CST) != VCPU_RUNNABLE ||
-            softirq_pending(cpu) || sched_should_yield(cpu)) {
+        if (v->domain->dying || !handle_init_sipi(v) || softirq_pending(cpu) ||
+            sched_should_yield(cpu)) {
             local_irq_enable();
             break;
         }

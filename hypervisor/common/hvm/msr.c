@@ -9,6 +9,7 @@
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/hvm.h>
+#include <hv/hvm_irq.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -43,6 +44,10 @@ static u64 apic_base(struct vcpu *v)
 
 int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
+    int rc;
+
+    if (hvm_irq_msr(v, msr, false, val, &rc))
+        return rc; /* the local APIC's: APIC base, TSC deadline, x2APIC */
     switch (msr) {
     case MSR_EFER:
         *val = hvm_get_reg(v, HVM_REG_EFER);
@@ -85,6 +90,10 @@ static int write_efer(struct vcpu *v, u64 val)
 
 int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 {
+    int rc;
+
+    if (hvm_irq_msr(v, msr, true, &val, &rc))
+        return rc;
     switch (msr) {
     case MSR_EFER:
         return write_efer(v, val);
@@ -97,7 +106,7 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
         hvm_set_reg(v, HVM_REG_PAT, val);
         return 0;
     case MSR_IA32_APIC_BASE:
-        /* No local APIC to move or switch yet: only its current value is accepted. */
+        /* A domain without the platform (apic=0) has no APIC to move or switch. */
         return val == apic_base(v) ? 0 : -EPERM;
     case MSR_IA32_BIOS_SIGN_ID:
         if (boot_cpu.vendor == VENDOR_INTEL)

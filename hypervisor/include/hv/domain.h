@@ -48,6 +48,7 @@ struct domain_params {
     u64 memory_mib;
     unsigned int nr_vcpus;
     bool testdev;                   /* attach the guest test device */
+    bool platform;                  /* local APICs, IO-APIC, 8259s, timers (apic=1) */
     enum domain_action on_poweroff, on_reboot, on_crash;
 };
 
@@ -103,6 +104,7 @@ struct domain {
     unsigned int nr_mmio_handlers;  /* (c) */
     struct mmio_handler *mmio_handlers; /* (c) */
     void *testdev;                  /* (c) the guest test device, when configured */
+    struct hvm_irq *irq;            /* (c) its interrupt platform (hv/hvm_irq.h) */
 
     /* The guest's console: bytes written to its ports, flushed a line at a time. */
     spinlock_t console_lock;

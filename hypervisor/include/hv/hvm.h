@@ -17,6 +17,7 @@
 
 #include <hv/compiler.h>
 #include <hv/guest_access.h>
+#include <hv/timer.h>
 #include <hv/types.h>
 #include <hv/x86_emulate.h>   /* architectural constants: X86_CR0_*, X86_EXC_*... */
 
@@ -104,6 +105,7 @@ enum hvm_exit_kind {
     HVM_EXIT_HLT,
     HVM_EXIT_HYPERCALL,     /* VMMCALL / VMCALL */
     HVM_EXIT_INTR_WINDOW,   /* the guest can take an interrupt now */
+    HVM_EXIT_IRET,          /* the guest is about to IRET (NMI blocking ends after it) */
     HVM_EXIT_EXCEPTION,     /* an intercepted guest exception, to reflect */
     HVM_EXIT_UD,            /* an instruction the guest must see #UD for */
     HVM_EXIT_SKIP,          /* an instruction to complete as a no-op (INVD, WBINVD) */
@@ -111,6 +113,10 @@ enum hvm_exit_kind {
     HVM_EXIT_TRIPLE_FAULT,  /* shutdown: the guest would reset the machine */
     HVM_EXIT_TASK_SWITCH,
     HVM_EXIT_ENTRY_FAILED,  /* the hardware refused to enter (bad state) */
+    /* The backend dealt with the exit itself; nothing for the core to do. (VMX: a MOV
+     * to CR0/CR4 that touched a bit VMX keeps fixed, which only the read shadow
+     * reflects; the reflection of INT1. SVM intercepts nothing of the kind.) */
+    HVM_EXIT_HANDLED,
     HVM_EXIT_UNKNOWN,
     HVM_EXIT_COUNT
 };
@@ -159,6 +165,19 @@ struct hvm_vcpu {
     u64 irq_pending[HVM_IRQ_WORDS]; /* external interrupt vectors asserted (atomic) */
     bool intr_window;       /* asked the backend for an interrupt-window exit */
     bool halted_with_if;    /* halted with interrupts enabled: an interrupt wakes it */
+    /* NMIs: one pending, and blocked from delivery until the handler's IRET has run
+     * (SDM vol. 3, 6.7.1): the IRET intercept says when it is about to, and the
+     * first entry at another RIP after it is past it. */
+    bool nmi_pending;       /* (a) */
+    bool nmi_blocked;
+    u64 nmi_iret_rip;       /* RIP of the IRET that unblocks; ~0 when none */
+    /* INIT and SIPI from IPIs, handled by the vCPU's own run loop. */
+    bool init_pending;      /* (a) */
+    bool sipi_pending;      /* (a) */
+    u8 sipi_vector;
+    bool wait_sipi;         /* (a) in the wait-for-SIPI state */
+    struct vlapic *vlapic;  /* its local APIC, when the domain has the platform */
+    struct timer lapic_timer;
     void *fpu;              /* FXSAVE area: the guest's x87/SSE state while off CPU */
 };
 
@@ -201,6 +220,10 @@ struct hvm_ops {
     bool (*event_pending)(struct vcpu *v);  /* an injection is already set up */
     void (*inject_event)(struct vcpu *v, const struct hvm_event *e);
     void (*set_intr_window)(struct vcpu *v, bool on);
+    /* Exit (HVM_EXIT_IRET) when the guest is about to execute IRET. */
+    void (*set_iret_intercept)(struct vcpu *v, bool on);
+    /* Put the vCPU in the state INIT leaves a CPU in (real mode at F000:FFF0). */
+    void (*vcpu_reset)(struct vcpu *v);
     /* The instruction after STI or MOV SS completed: its interrupt shadow is over. */
     void (*clear_intr_shadow)(struct vcpu *v);
 
@@ -260,6 +283,8 @@ void hvm_inject_page_fault(struct vcpu *v, u32 error, u64 cr2);
  * when the guest can take it, and wakes the vCPU from HLT. */
 void hvm_assert_irq(struct vcpu *v, u8 vector);
 bool hvm_irq_pending(struct vcpu *v);
+/* An NMI for the vCPU (from its local APIC's LINT1 or an NMI IPI). */
+void hvm_inject_nmi(struct vcpu *v);
 
 /* ---- CPUID and MSRs (common/hvm/cpuid.c, msr.c) ---- */
 

@@ -29,6 +29,22 @@ struct hvm_irq {
     struct vioapic ioapic;
     struct domain *d;
     unsigned int lowest_rr;     /* round-robin start for lowest-priority delivery */
+    /* The platform's timers and clocks (each its own file, its own lock). */
+    struct vpit *pit;           /* common/hvm/i8254.c glue */
+    struct vrtc *rtc;           /* common/hvm/mc146818.c glue */
+    struct vhpet *hpet;         /* common/hvm/hpet.c glue */
+    struct vpmtimer *pmtimer;   /* common/hvm/pmtimer.c glue */
+};
+
+/*
+ * A platform device of every domain with the platform: init registers its ports or
+ * MMIO (hv/hvm_io.h) and sets its pointer above; destroy frees it (and kills its
+ * timers). Listed in platform_devices[] (common/hvm/irq.c).
+ */
+struct platform_device {
+    const char *name;
+    int (*init)(struct domain *d);
+    void (*destroy)(struct domain *d);
 };
 
 /* Create / free the platform of a domain (its vCPUs exist already). */

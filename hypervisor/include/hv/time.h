@@ -17,8 +17,10 @@
 s_time_t NOW(void);
 u64 tsc_khz(void);
 
-/* The TSC value at which system time reaches `t` (for TSC-deadline timers). */
+/* The TSC value at which system time reaches `t` (for TSC-deadline timers), and the
+ * other way round (for guests' TSC deadlines). */
 u64 ns_to_tsc_deadline(s_time_t t);
+s_time_t tsc_to_system_time(u64 tsc);
 
 /* Busy-wait (before calibration: a rough count of PIT-free port reads). */
 void udelay(unsigned long us);

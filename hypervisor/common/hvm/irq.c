@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A domain's interrupt platform (see hv/hvm_irq.h): the wiring between the 8259s, the
+ * IO-APIC, the local APICs and the vCPUs, and the devices' ports and MMIO.
+ */
+#include <hv/console.h>
+#include <hv/domain.h>
+#include <hv/errno.h>
+#include <hv/hvm.h>
+#include <hv/hvm_io.h>
+#include <hv/hvm_irq.h>
+#include <hv/lib.h>
+#include <hv/mm.h>
+#include <hv/sched.h>
+#include <hv/time.h>
+#include <asm/processor.h>
+#include <public/arch-x86/platform.h>
+
+static struct hvm_irq *irq_of(struct domain *d)
+{
+    return d->irq;
+}
+
+static unsigned int isa_irq_to_gsi(unsigned int irq)
+{
+    return irq == 0 ? PLATFORM_IRQ0_GSI : irq;
+}
+
+/* ---- waking vCPUs ---- */
+
+/* Something became pending for v: wake it from HLT, or make it look again. */
+static void irq_kick(struct vcpu *v)
+{
+    if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_BLOCKED) {
+        if (v->hvm.halted_with_if)
+            vcpu_wake(v);
+    } else {
+        vcpu_kick(v);
+    }
+}
+
+/* ---- delivery of APIC messages ---- */
+
+static void deliver_to(struct vcpu *v, const struct apic_msg *m)
+{
+    switch (m->mode) {
+    case APIC_MODE_FIXED:
+    case APIC_MODE_LOWEST:
+        vlapic_set_irq(v->hvm.vlapic, m->vector, m->level);
+        break;
+    case APIC_MODE_NMI:
+        hvm_inject_nmi(v);
+        break;
+    case APIC_MODE_INIT:
+        hvm_vcpu_init_signal(v);
+        break;
+    case APIC_MODE_STARTUP:
+        hvm_vcpu_sipi(v, m->vector);
+        break;
+    default:
+        break; /* SMI: no SMM; ExtINT through the IO-APIC: not wired on a PC */
+    }
+}
+
+/*
+ * Send a message to the local APICs it names (SDM vol. 3, 11.6). Lowest priority
+ * goes to one of the targets, the one with the lowest processor priority (ties
+ * taken in turn), as the hardware's arbitration would.
+ */
+static void apic_deliver(struct hvm_irq *irq, struct vcpu *src, const struct apic_msg *m,
+                         unsigned int shorthand)
+{
+    struct domain *d = irq->d;
+    struct vcpu *lowest = NULL;
+    unsigned int n = d->nr_vcpus;
+
+    for (unsigned int k = 0; k < n; k++) {
+        unsigned int i = (irq->lowest_rr + k) % n;
+        struct vcpu *v = d->vcpus[i];
+        bool target;
+
+        switch (shorthand) {
+        case APIC_SHORTHAND_SELF: target = v == src; break;
+        case APIC_SHORTHAND_ALL: target = vlapic_hw_enabled(v->hvm.vlapic); break;
+        case APIC_SHORTHAND_OTHERS: target = v != src && vlapic_hw_enabled(v->hvm.vlapic); break;
+        default: target = vlapic_match_dest(v->hvm.vlapic, m->dest, m->logical); break;
+        }
+        if (!target)
+            continue;
+        if (m->mode == APIC_MODE_LOWEST && shorthand == APIC_SHORTHAND_NONE) {
+            if (!lowest || vlapic_ppr(v->hvm.vlapic) < vlapic_ppr(lowest->hvm.vlapic))
+                lowest = v;
+            continue;
+        }
+        deliver_to(v, m);
+    }
+    if (lowest) {
+        irq->lowest_rr = lowest->id + 1;
+        deliver_to(lowest, m);
+    }
+}
+
+static void ioapic_deliver(void *ctx, const struct apic_msg *m)
+{
+    apic_deliver(ctx, NULL, m, APIC_SHORTHAND_NONE);
+}
+
+static void pic_output(void *ctx, bool level)
+{
+    struct hvm_irq *irq = ctx;
+
+    if (level)
+        irq_kick(irq->d->vcpus[0]); /* the 8259 is wired to the BSP's LINT0 */
+}
+
+/* ---- the local APICs' callbacks (ctx: the vCPU) ---- */
+
+static s_time_t lapic_now(void *ctx)
+{
+    return NOW();
+}
+
+static void lapic_set_timer(void *ctx, s_time_t deadline)
+{
+    struct vcpu *v = ctx;
+
+    if (deadline)
+        set_timer(&v->hvm.lapic_timer, deadline);
+    else
+        stop_timer(&v->hvm.lapic_timer);
+}
+
+static u64 lapic_guest_tsc(void *ctx)
+{
+    struct vcpu *v = ctx;
+
+    return rdtsc() + v->domain->tsc_offset;
+}
+
+static s_time_t lapic_tsc_to_time(void *ctx, u64 guest_tsc)
+{
+    struct vcpu *v = ctx;
+
+    return tsc_to_system_time(guest_tsc - v->domain->tsc_offset);
+}
+
+static void lapic_send_ipi(void *ctx, const struct apic_msg *m, unsigned int shorthand)
+{
+    struct vcpu *v = ctx;
+
+    apic_deliver(irq_of(v->domain), v, m, shorthand);
+}
+
+static void lapic_eoi_level(void *ctx, u8 vector)
+{
+    struct vcpu *v = ctx;
+
+    vioapic_eoi(&irq_of(v->domain)->ioapic, vector);
+}
+
+static void lapic_kick(void *ctx)
+{
+    irq_kick(ctx);
+}
+
+static const struct vlapic_ops lapic_ops = {
+    .now = lapic_now,
+    .set_timer = lapic_set_timer,
+    .guest_tsc = lapic_guest_tsc,
+    .tsc_to_time = lapic_tsc_to_time,
+    .send_ipi = lapic_send_ipi,
+    .eoi_level = lapic_eoi_level,
+    .kick = lapic_kick,
+};
+
+static void lapic_timer_fn(void *data)
+{
+    struct vcpu *v = data;
+    struct hvm_irq *irq = irq_of(v->domain);
+    unsigned long flags = spin_lock_irqsave(&irq->lock);
+
+    vlapic_timer_expired(v->hvm.vlapic);
+    spin_unlock_irqrestore(&irq->lock, flags);
+}
+
+/* ---- lines ---- */
+
+void hvm_isa_irq_set(struct domain *d, unsigned int isa_irq, bool level)
+{
+    struct hvm_irq *irq = irq_of(d);
+    unsigned long flags;
+
+    if (!irq || isa_irq >= PLATFORM_ISA_IRQS)
+        return;
+    flags = spin_lock_irqsave(&irq->lock);
+    i8259_set_irq(&irq->pic, isa_irq, level);
+    vioapic_set_irq(&irq->ioapic, isa_irq_to_gsi(isa_irq), level);
+    spin_unlock_irqrestore(&irq->lock, flags);
+}
+
+void hvm_isa_irq_pulse(struct domain *d, unsigned int isa_irq)
+{
+    hvm_isa_irq_set(d, isa_irq, true);
+    hvm_isa_irq_set(d, isa_irq, false);
+}
+
+void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level)
+{
+    struct hvm_irq *irq = irq_of(d);
+    unsigned long flags;
+
+    if (!irq || gsi < PLATFORM_ISA_IRQS)
+        return;
+    flags = spin_lock_irqsave(&irq->lock);
+    vioapic_set_irq(&irq->ioapic, gsi, level);
+    spin_unlock_irqrestore(&irq->lock, flags);
+}
+
+/* ---- the run loop's side ---- */
+
+static bool extint_pending(struct hvm_irq *irq, struct vcpu *v)
+{
+    return v->id == 0 && i8259_int(&irq->pic) && vlapic_accepts_extint(v->hvm.vlapic);
+}
+
+bool hvm_irq_wakeable(struct vcpu *v)
+{
+    struct hvm_irq *irq = irq_of(v->domain);
+
+    if (!irq)
+        return false;
+    return vlapic_pending(v->hvm.vlapic) >= 0 || extint_pending(irq, v);
+}
+
+/*
+ * Pick the interrupt to inject. An 8259 interrupt through LINT0 (ExtINT) is taken
+ * before the local APIC's own: ExtINT is not subject to the APIC's priority (SDM
+ * 11.6.1, delivery mode 111).
+ */
+int hvm_irq_take(struct vcpu *v, bool interruptible, bool *blocked)
+{
+    struct hvm_irq *irq = irq_of(v->domain);
+    unsigned long flags;
+    int vec = -1;
+    bool ext;
+
+    *blocked = false;
+    if (!irq)
+        return -1;
+    flags = spin_lock_irqsave(&irq->lock);
+    ext = extint_pending(irq, v);
+    if (!ext)
+        vec = vlapic_pending(v->hvm.vlapic);
+    if (ext || vec >= 0) {
+        if (!interruptible) {
+            *blocked = true;
+            vec = -1;
+        } else if (ext) {
+            vec = i8259_ack(&irq->pic);
+        } else {
+            vlapic_ack(v->hvm.vlapic, vec);
+        }
+    }
+    spin_unlock_irqrestore(&irq->lock, flags);
+    return vec;
+}
+
+/* ---- INIT and SIPI ---- */
+
+void hvm_vcpu_init_signal(struct vcpu *v)
+{
+    __atomic_store_n(&v->hvm.init_pending, true, __ATOMIC_SEQ_CST);
+    vcpu_wake(v); /* its run loop, on its own pCPU, resets it */
+}
+
+void hvm_vcpu_sipi(struct vcpu *v, u8 vector)
+{
+    /* A SIPI counts only in the wait-for-SIPI state (SDM vol. 3, 9.4.4). */
+    if (!__atomic_load_n(&v->hvm.wait_sipi, __ATOMIC_SEQ_CST))
+        return;
+    __atomic_store_n(&v->hvm.sipi_vector, vector, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&v->hvm.sipi_pending, true, __ATOMIC_SEQ_CST);
+    vcpu_wake(v);
+}
+
+/* ---- the devices' ports and MMIO ---- */
+
+static void lapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u64 *val,
+                       void *data)
+{
+    struct hvm_irq *irq = data;
+    u32 off = gpa - PLATFORM_LAPIC_BASE;
+    unsigned long flags = spin_lock_irqsave(&irq->lock);
+
+    /* Registers are 32 bits at 16-byte offsets; other sizes read the lanes of one. */
+    if (write) {
+        if (size == 4 && !(off & 3))
+            vlapic_mmio_write(v->hvm.vlapic, off, (u32)*val);
+    } else {
+        u32 word = vlapic_mmio_read(v->hvm.vlapic, off & ~3u);
+        *val = (word >> (8 * (off & 3))) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+    }
+    spin_unlock_irqrestore(&irq->lock, flags);
+}
+
+static void ioapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u64 *val,
+                        void *data)
+{
+    struct hvm_irq *irq = data;
+    u64 off = gpa - PLATFORM_IOAPIC_BASE;
+    unsigned long flags = spin_lock_irqsave(&irq->lock);
+
+    if (write)
+        vioapic_write(&irq->ioapic, off, (u32)*val);
+    else
+        *val = vioapic_read(&irq->ioapic, off);
+    spin_unlock_irqrestore(&irq->lock, flags);
+}
+
+static void pic_io(struct vcpu *v, u16 port, unsigned int size, bool write, u32 *val,
+                   void *data)
+{
+    struct hvm_irq *irq = data;
+    unsigned long flags = spin_lock_irqsave(&irq->lock);
+
+    if (write)
+        i8259_write(&irq->pic, port, *val);
+    else
+        *val = i8259_read(&irq->pic, port);
+    spin_unlock_irqrestore(&irq->lock, flags);
+}
+
+bool hvm_irq_msr(struct vcpu *v, u32 msr, bool write, u64 *val, int *rc)
+{
+    struct hvm_irq *irq = irq_of(v->domain);
+    unsigned long flags;
+
+    if (!irq || !vlapic_msr_is_apic(msr))
+        return false;
+    flags = spin_lock_irqsave(&irq->lock);
+    *rc = write ? vlapic_msr_write(v->hvm.vlapic, msr, *val)
+                : vlapic_msr_read(v->hvm.vlapic, msr, val);
+    spin_unlock_irqrestore(&irq->lock, flags);
+    return true;
+}
+
+/* ---- set-up ---- */
+
+/* The timers and clocks, after the interrupt controllers they drive. */
+static const struct platform_device platform_devices[] = {
+    { NULL, NULL, NULL }, /* (keeps the array non-empty) */
+};
+
+static int platform_devices_init(struct domain *d)
+{
+    for (unsigned int i = 0; i < ARRAY_SIZE(platform_devices); i++) {
+        int rc = platform_devices[i].init ? platform_devices[i].init(d) : 0;
+        if (rc) {
+            printk(LOG_WARN "d%u: platform device %s: %d\n", d->id,
+                   platform_devices[i].name, rc);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void platform_devices_destroy(struct domain *d)
+{
+    for (unsigned int i = 0; i < ARRAY_SIZE(platform_devices); i++)
+        if (platform_devices[i].destroy)
+            platform_devices[i].destroy(d);
+}
+
+int hvm_irq_init(struct domain *d)
+{
+    struct hvm_irq *irq = xnew(struct hvm_irq);
+    int rc;
+
+    if (!irq)
+        return -ENOMEM;
+    spin_lock_init(&irq->lock);
+    irq->d = d;
+    i8259_init(&irq->pic, pic_output, irq);
+    vioapic_init(&irq->ioapic, PLATFORM_IOAPIC_ID, PLATFORM_IOAPIC_PINS, ioapic_deliver, irq);
+    d->irq = irq;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        v->hvm.vlapic = xnew(struct vlapic);
+        if (!v->hvm.vlapic)
+            return -ENOMEM;
+        vlapic_init(v->hvm.vlapic, v->id, v->id == 0, &lapic_ops, v);
+        init_timer(&v->hvm.lapic_timer, lapic_timer_fn, v, v->processor);
+    }
+    rc = hvm_register_mmio(d, PLATFORM_LAPIC_BASE, PAGE_SIZE, lapic_mmio, irq, "lapic");
+    if (!rc)
+        rc = hvm_register_mmio(d, PLATFORM_IOAPIC_BASE, PAGE_SIZE, ioapic_mmio, irq,
+                               "ioapic");
+    if (!rc)
+        rc = hvm_register_io(d, PLATFORM_PIC_MASTER, 2, pic_io, irq, "pic");
+    if (!rc)
+        rc = hvm_register_io(d, PLATFORM_PIC_SLAVE, 2, pic_io, irq, "pic");
+    if (!rc)
+        rc = hvm_register_io(d, PLATFORM_ELCR, 2, pic_io, irq, "elcr");
+    if (!rc)
+        rc = platform_devices_init(d);
+    return rc;
+}
+
+void hvm_irq_destroy(struct domain *d)
+{
+    if (!d->irq)
+        return;
+    platform_devices_destroy(d);
+    for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (v && v->hvm.vlapic) {
+            kill_timer(&v->hvm.lapic_timer);
+            xfree(v->hvm.vlapic);
+            v->hvm.vlapic = NULL;
+        }
+    }
+    xfree(d->irq);
+    d->irq = NULL;
+}
