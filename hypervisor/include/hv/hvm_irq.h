@@ -34,6 +34,11 @@ struct hvm_irq {
     struct vrtc *rtc;           /* common/hvm/mc146818.c glue */
     struct vhpet *hpet;         /* common/hvm/hpet.c glue */
     struct vpmtimer *pmtimer;   /* common/hvm/pmtimer.c glue */
+    /* The HPET's legacy replacement route is on (HPET_CFG.LEG_RT_CNF): its timers 0
+     * and 1 drive IRQ0 and IRQ8, and the PIT's and the RTC's own outputs are cut
+     * off from those lines (IA-PC HPET spec 2.3.9.1). Written by the HPET under
+     * the irq lock; read by the PIT and RTC glue. */
+    bool hpet_legacy;
 };
 
 /*

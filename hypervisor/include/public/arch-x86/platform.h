@@ -28,8 +28,18 @@
 #define PLATFORM_PIT            0x40        /* 0x40-0x43 */
 #define PLATFORM_PORT_B         0x61        /* PIT channel 2 gate, speaker, OUT2 */
 #define PLATFORM_RTC            0x70        /* index 0x70, data 0x71 */
-#define PLATFORM_PM_TIMER       0x608       /* ACPI PM timer, 32 bits, 3.579545 MHz */
+/* The ACPI PM1 block, where QEMU's q35 (ICH9) and pc (PIIX4) machines put theirs:
+ * PM1a_STS 0x600 (16 bits), PM1a_EN 0x602, PM1a_CNT 0x604, PM_TMR 0x608 (32 bits,
+ * 3.579545 MHz). SCI on ISA IRQ 9 (level, active high). Writing SLP_EN with SLP_TYP
+ * PLATFORM_S5_SLP_TYP to PM1a_CNT powers the domain off, as QEMU's \_S5 says. */
+#define PLATFORM_PM1_BASE       0x600
+#define PLATFORM_PM1_STS        0x600
+#define PLATFORM_PM1_EN         0x602
+#define PLATFORM_PM1_CNT        0x604
+#define PLATFORM_PM_TIMER       0x608
 #define PLATFORM_PM_TIMER_HZ    3579545u
+#define PLATFORM_SCI_IRQ        9
+#define PLATFORM_S5_SLP_TYP     0
 
 /* The local APIC timer counts at this rate (before its divider): 1 GHz, a nanosecond
  * a tick, as Xen's virtual APIC does. */
