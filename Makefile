@@ -154,7 +154,7 @@ test-slow: all $(TEST_TOOLS) guests-build $(if $(UNIT_TESTS),unit-build) | setup
 test-vmx: all $(TEST_TOOLS) guests-build | setup
 	$(PYTHON) tests/run_tests.py --slow --no-unit -k vmx $(TESTFLAGS)
 
-bench: all guests-build | setup
+bench: all guests-build $(if $(UNIT_TESTS),unit-build) | setup
 	$(PYTHON) tests/bench/run_bench.py
 
 # A GRUB (Multiboot 2) CD image, for Bochs or real machines: append modules with

@@ -248,6 +248,26 @@ void domain_destroy_unstarted(struct domain *d)
     domain_free(d);
 }
 
+void domain_pause(struct domain *d)
+{
+    __atomic_fetch_add(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        vcpu_kick(d->vcpus[i]);
+    /* Wait until each vCPU has left its run loop (its pCPU sees the count). */
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        while (__atomic_load_n(&d->vcpus[i]->running, __ATOMIC_SEQ_CST))
+            cpu_relax();
+}
+
+void domain_unpause(struct domain *d)
+{
+    if (__atomic_sub_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST))
+        return;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i]->state == VCPU_RUNNABLE)
+            vcpu_wake(d->vcpus[i]); /* back on its run queue */
+}
+
 void domain_start(struct domain *d)
 {
     printk("d%u: '%s' starts: %u vCPU%s on CPU %u%s, %llu MiB\n", d->id, d->name,
@@ -437,3 +457,27 @@ static void dump_exits(unsigned char key)
     spin_unlock_irqrestore(&domlist_lock, flags);
 }
 KEYHANDLER('e', dump_exits, "show VM exit counts per vCPU");
+
+/* 'z': pause every domain, or unpause them all if the previous 'z' paused them. */
+static void toggle_pause(unsigned char key)
+{
+    static bool paused;
+    struct domain *d;
+    unsigned long flags = spin_lock_irqsave(&domlist_lock);
+    struct domain *list[MAX_DOMAINS];
+    unsigned int n = 0;
+
+    list_for_each_entry(d, &domain_list, list)
+        if (!d->dying)
+            list[n++] = d;
+    spin_unlock_irqrestore(&domlist_lock, flags);
+    paused = !paused;
+    for (unsigned int i = 0; i < n; i++) {
+        if (paused)
+            domain_pause(list[i]);
+        else
+            domain_unpause(list[i]);
+    }
+    printk("%s %u domain%s\n", paused ? "Paused" : "Unpaused", n, n == 1 ? "" : "s");
+}
+KEYHANDLER('z', toggle_pause, "pause every domain; again to unpause them");

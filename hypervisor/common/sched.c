@@ -101,9 +101,10 @@ bool schedule(void)
     while (!list_empty(&s->runq)) {
         v = list_first_entry(&s->runq, struct vcpu, runq);
         list_del(&v->runq);
-        if (!v->domain->dying && v->state == VCPU_RUNNABLE)
+        if (!v->domain->dying && v->state == VCPU_RUNNABLE &&
+            !__atomic_load_n(&v->domain->pause_count, __ATOMIC_SEQ_CST))
             break;
-        v = NULL; /* ending, or blocked again since it was queued */
+        v = NULL; /* ending, paused (domain_unpause queues it again), or blocked */
     }
     if (v) {
         v->running = true;
@@ -120,7 +121,8 @@ bool schedule(void)
     flags = spin_lock_irqsave(&s->lock);
     stop_timer(&s->slice);
     __atomic_store_n(&v->running, false, __ATOMIC_SEQ_CST);
-    if (v->state == VCPU_RUNNABLE && !v->domain->dying)
+    if (v->state == VCPU_RUNNABLE && !v->domain->dying &&
+        !__atomic_load_n(&v->domain->pause_count, __ATOMIC_SEQ_CST))
         list_add_tail(&v->runq, &s->runq);
     spin_unlock_irqrestore(&s->lock, flags);
     return true;

@@ -126,6 +126,16 @@ def compute_ratio():
                   % (kind, guest[kind] / 1e9, bare[kind] / 1e9, bare[kind] / guest[kind]))
 
 
+def emulate_cost():
+    exe = os.path.join(BUILD, "unit", "bench_x86_emulate")
+    if not os.access(exe, os.X_OK):
+        print("  (build/unit/bench_x86_emulate not built: make unit-build)")
+        return
+    out = subprocess.run([exe], stdout=subprocess.PIPE, text=True).stdout
+    for line in out.splitlines():
+        print("  " + line)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("-n", "--runs", type=int, default=5)
@@ -142,6 +152,8 @@ def main():
     exit_round_trips()
     print("Compute loop in a guest vs the same loop on bare QEMU TCG (1.0 = no cost)")
     compute_ratio()
+    print("Instruction emulation on the host (decode + emulate, no VM exit)")
+    emulate_cost()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ guest that triple-faults while another runs, and bad configurations and images, 
 refused with a message naming the file while the other domains run.
 """
 import json
+import time
 import os
 import re
 import tempfile
@@ -191,3 +192,27 @@ def bad_config_is_refused_others_run(t, kind):
     m.expect(r"domains: 1 of 2 configurations built", 60)
     result, why = run_result(m, "hello", k["mode"], 240)
     assert result == "PASS", "the good domain should run: %s %s\n%s" % (result, why, m.tail())
+
+
+@system_test(timeout=300)
+def pause_unpause_and_domain_keys(t):
+    k = kernel_of("demo")
+    if not k:
+        t.skip("no demo kernel built")
+    cfg = write_cfg("demo", k["kernel"], 32, True, extra='cmdline = "ticks=0"\n',
+                    where=test_dir(t))
+    m = t.machine(cpus=2, memory="512M", modules=[module_spec(cfg), module_spec(k["kernel"])])
+    m.expect(r"\(d1\) demo: uptime 2 s", 120)
+    m.send("q")
+    m.expect(r"d1 'demo': 1 vCPUs, 3\d MiB RAM", 30)
+    m.send("e")
+    m.expect(r"d1v0: \d+ exits: .*hlt=\d+", 30)
+    m.send("z")
+    m.expect(r"Paused 1 domain", 30)
+    mark = len(m.console)
+    time.sleep(4)
+    ticks = re.findall(r"demo: uptime \d+ s", m.console[mark:])
+    assert not ticks, "a paused domain ticked: %s\n%s" % (ticks, m.tail())
+    m.send("z")
+    m.expect(r"Unpaused 1 domain", 30)
+    m.expect(r"\(d1\) demo: uptime \d+ s", 60)

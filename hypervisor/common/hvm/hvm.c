@@ -439,8 +439,8 @@ void hvm_vcpu_run(struct vcpu *v)
     hvm_fpu_load(v);
     for (;;) {
         local_irq_disable();
-        if (v->domain->dying || !handle_init_sipi(v) || softirq_pending(cpu) ||
-            sched_should_yield(cpu)) {
+        if (v->domain->dying || __atomic_load_n(&v->domain->pause_count, __ATOMIC_SEQ_CST) ||
+            !handle_init_sipi(v) || softirq_pending(cpu) || sched_should_yield(cpu)) {
             local_irq_enable();
             break;
         }

@@ -111,6 +111,9 @@ struct domain {
     char console_buf[256];          /* (console_lock) */
     unsigned int console_len;       /* (console_lock) */
 
+    /* Pausing: while pause_count > 0 no vCPU of the domain enters guest mode. */
+    unsigned int pause_count;       /* (a) */
+
     /* Ending. */
     bool dying;                     /* (a) no vCPU may enter guest mode any more */
     enum shutdown_reason shutdown;  /* (d) */
@@ -129,6 +132,13 @@ struct domain *domain_create(const struct domain_params *p, char *err, size_t er
 
 /* Put vCPU 0 on its run queue; the domain runs from then on. */
 void domain_start(struct domain *d);
+
+/*
+ * Pause a domain: when this returns, none of its vCPUs is in guest mode or will enter
+ * it until a matching domain_unpause() (pauses nest). Not from the domain's own vCPUs.
+ */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
 
 /*
  * End a domain: record why (the first reason sticks), stop its vCPUs and, after they
