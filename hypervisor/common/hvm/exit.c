@@ -140,6 +140,15 @@ static enum hvm_resume handle_iret(struct vcpu *v, struct hvm_exit *e)
     return HVM_RESUME;
 }
 
+/* The NMI handler's IRET has run (VMX's NMI-window exit): NMIs are unblocked now. */
+static enum hvm_resume handle_nmi_window(struct vcpu *v, struct hvm_exit *e)
+{
+    v->hvm.nmi_blocked = false;
+    v->hvm.nmi_iret_rip = ~0ULL;
+    hvm_funcs.set_iret_intercept(v, false);
+    return HVM_RESUME;
+}
+
 static enum hvm_resume handle_exception(struct vcpu *v, struct hvm_exit *e)
 {
     /* An intercepted exception (#DB, #AC: intercepted so that a guest cannot hang
@@ -211,6 +220,7 @@ static const struct {
     [HVM_EXIT_HYPERCALL]    = { handle_hypercall, "hypercall" },
     [HVM_EXIT_INTR_WINDOW]  = { handle_nothing, "intr-window" },
     [HVM_EXIT_IRET]         = { handle_iret, "iret" },
+    [HVM_EXIT_NMI_WINDOW]   = { handle_nmi_window, "nmi-window" },
     [HVM_EXIT_EXCEPTION]    = { handle_exception, "exception" },
     [HVM_EXIT_UD]           = { handle_ud, "ud" },
     [HVM_EXIT_SKIP]         = { handle_skip, "skip" },

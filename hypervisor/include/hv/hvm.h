@@ -106,6 +106,9 @@ enum hvm_exit_kind {
     HVM_EXIT_HYPERCALL,     /* VMMCALL / VMCALL */
     HVM_EXIT_INTR_WINDOW,   /* the guest can take an interrupt now */
     HVM_EXIT_IRET,          /* the guest is about to IRET (NMI blocking ends after it) */
+    /* The guest can take an NMI now: its handler's IRET has run. (VMX has no IRET
+     * intercept; its NMI-window exit comes right after the IRET, with RIP past it.) */
+    HVM_EXIT_NMI_WINDOW,
     HVM_EXIT_EXCEPTION,     /* an intercepted guest exception, to reflect */
     HVM_EXIT_UD,            /* an instruction the guest must see #UD for */
     HVM_EXIT_SKIP,          /* an instruction to complete as a no-op (INVD, WBINVD) */
@@ -220,7 +223,8 @@ struct hvm_ops {
     bool (*event_pending)(struct vcpu *v);  /* an injection is already set up */
     void (*inject_event)(struct vcpu *v, const struct hvm_event *e);
     void (*set_intr_window)(struct vcpu *v, bool on);
-    /* Exit (HVM_EXIT_IRET) when the guest is about to execute IRET. */
+    /* Exit when the guest is about to execute IRET (HVM_EXIT_IRET), or, where the
+     * hardware cannot, as soon as it has and NMIs are unblocked (HVM_EXIT_NMI_WINDOW). */
     void (*set_iret_intercept)(struct vcpu *v, bool on);
     /* Put the vCPU in the state INIT leaves a CPU in (real mode at F000:FFF0). */
     void (*vcpu_reset)(struct vcpu *v);
