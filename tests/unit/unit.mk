@@ -51,6 +51,13 @@ UNIT_SRCS_test_domcfg     := hypervisor/common/domcfg.c
 UNIT_SRCS_test_x86_decode  := hypervisor/common/x86_emulate/decode.c $(UNIT_DIR)/x86/capstone_diff.c
 UNIT_SRCS_test_x86_emulate := $(wildcard hypervisor/common/x86_emulate/*.c) $(UNIT_DIR)/x86/native.c
 UNIT_SRCS_test_x86_walk    := hypervisor/common/x86_emulate/walk.c
+UNIT_SRCS_test_i8259      := hypervisor/common/hvm/i8259.c
+UNIT_SRCS_test_vioapic    := hypervisor/common/hvm/vioapic.c
+UNIT_SRCS_test_vlapic     := hypervisor/common/hvm/vlapic.c
+UNIT_SRCS_test_hpet       := hypervisor/common/hvm/hpet.c
+UNIT_SRCS_test_pmtimer    := hypervisor/common/hvm/pmtimer.c
+UNIT_SRCS_test_i8254      := hypervisor/common/hvm/i8254.c
+UNIT_SRCS_test_mc146818   := hypervisor/common/hvm/mc146818.c
 
 UNIT_NAMES := $(sort $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c))))
 UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))

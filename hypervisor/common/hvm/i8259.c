@@ -158,7 +158,9 @@ static void eoi(struct i8259_chip *c, u8 ocw2)
     switch (cmd) {
     case 1: /* non-specific EOI */
     case 5: /* rotate on non-specific EOI */
-        irq = highest(c, c->isr);
+        /* In special mask mode an IS bit masked by the IMR is not cleared by a
+         * non-specific EOI (8259A datasheet, "End of Interrupt (EOI)"). */
+        irq = highest(c, c->special_mask ? (c->isr & ~c->imr) : c->isr);
         if (irq >= 0) {
             c->isr &= ~(1u << irq);
             if (cmd == 5)
@@ -188,9 +190,12 @@ static void eoi(struct i8259_chip *c, u8 ocw2)
 static void write_cmd(struct i8259_chip *c, u8 val)
 {
     if (val & ICW1) {
-        /* Initialisation: the mask, requests' edge memory and priorities reset. */
+        /* Initialisation: the mask, requests' edge memory and priorities reset. Only
+         * the edge sense is reset (8259A datasheet, "Initialization Command Words",
+         * ICW1 a-f): a level-triggered request follows its line and stays. */
         u8 elcr = c->elcr;
-        c->imr = c->isr = c->irr = 0;
+        c->imr = c->isr = 0;
+        c->irr &= c->elcr;
         c->lines = 0;
         c->lowest_prio = 7;
         c->special_mask = c->poll = c->read_isr = c->aeoi = c->rotate_on_aeoi = false;

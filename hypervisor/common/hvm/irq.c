@@ -6,11 +6,15 @@
 #include <hv/console.h>
 #include <hv/domain.h>
 #include <hv/errno.h>
+#include <hv/hpet.h>
 #include <hv/hvm.h>
 #include <hv/hvm_io.h>
 #include <hv/hvm_irq.h>
+#include <hv/i8254.h>
 #include <hv/lib.h>
+#include <hv/mc146818.h>
 #include <hv/mm.h>
+#include <hv/pmtimer.h>
 #include <hv/sched.h>
 #include <hv/time.h>
 #include <asm/processor.h>
@@ -348,6 +352,10 @@ bool hvm_irq_msr(struct vcpu *v, u32 msr, bool write, u64 *val, int *rc)
 
 /* The timers and clocks, after the interrupt controllers they drive. */
 static const struct platform_device platform_devices[] = {
+    { "pit", vpit_init, vpit_destroy },
+    { "rtc", vrtc_init, vrtc_destroy },
+    { "hpet", vhpet_init, vhpet_destroy },
+    { "pmtimer", pmtimer_init, pmtimer_destroy },
     { NULL, NULL, NULL }, /* (keeps the array non-empty) */
 };
 

@@ -75,11 +75,12 @@ static void service_level(struct vioapic *a, unsigned int pin)
 
 void vioapic_set_irq(struct vioapic *a, unsigned int pin, bool level)
 {
-    u64 bit = 1ULL << pin, e;
+    u64 bit, e;
     bool was;
 
     if (pin >= a->nr_pins)
         return;
+    bit = 1ULL << pin; /* only now: a shift by 64 or more is undefined */
     e = a->redir[pin];
     was = a->lines & bit;
     /* The line is what the device drives, as the pin's polarity interprets it. */

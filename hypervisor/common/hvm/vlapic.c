@@ -66,11 +66,12 @@
 #define MSR_X2APIC_FIRST 0x00000800
 #define MSR_X2APIC_LAST  0x000008ff
 
-/* Writable bits of each LVT entry (SDM figure 11-8). */
+/* Writable bits of each LVT entry (SDM figure 11-8; delivery status, bit 12, is
+ * read-only in all of them). */
 static const struct {
     u32 off, mask;
 } lvts[] = {
-    { APIC_LVTT, 0x000710ff }, { APIC_LVTTHMR, 0x000117ff }, { APIC_LVTPC, 0x000117ff },
+    { APIC_LVTT, 0x000700ff }, { APIC_LVTTHMR, 0x000107ff }, { APIC_LVTPC, 0x000107ff },
     { APIC_LVT0, 0x0001a7ff }, { APIC_LVT1, 0x0001a7ff }, { APIC_LVTERR, 0x000100ff },
 };
 
@@ -447,6 +448,10 @@ static int write_reg(struct vlapic *l, u32 off, u32 val)
         l->ops->kick(l->ctx); /* LINT0 may now let the 8259's INT through */
         return 0;
     case APIC_TMICT:
+        /* "In TSC-deadline mode, writes to the initial-count register are ignored"
+         * (SDM 11.5.4.1). */
+        if (LVTT_MODE(reg(l, APIC_LVTT)) == LVTT_TSCDL)
+            return 0;
         set_reg(l, APIC_TMICT, val);
         timer_start_count(l);
         return 0;
@@ -499,6 +504,10 @@ static int write_base(struct vlapic *l, u64 val)
         return -EPERM;
     if ((x2 && !en) || (was_x2 && en && !x2))
         return -EPERM;
+    /* "From the disabled state, the only valid x2APIC transition ... is to the xAPIC
+     * mode" (SDM 11.12.5.1, figure 11-27). */
+    if (!(old & VLAPIC_BASE_EN) && x2)
+        return -EPERM;
     l->base_msr = (old & VLAPIC_BASE_BSP) | PLATFORM_LAPIC_BASE |
                   (en ? VLAPIC_BASE_EN : 0) | (x2 ? VLAPIC_BASE_EXTD : 0);
     if (!en && (old & VLAPIC_BASE_EN))
@@ -527,8 +536,10 @@ int vlapic_msr_read(struct vlapic *l, u32 msr, u64 *val)
         *val = ((u64)reg(l, APIC_ICR2) << 32) | reg(l, APIC_ICR);
         return 0;
     }
-    if (off >= 0x400 || (off > APIC_LVTERR && off < APIC_TMICT) ||
-        (off > APIC_TMCCT && off != APIC_TDCR))
+    /* Reserved MSRs of the range give #GP too (SDM 11.12.1.2, table 11-6): 0x800-0x801,
+     * 0x804-0x807, 0x829-0x82e, 0x83a-0x83d and from 0x840. */
+    if (off >= 0x400 || off < APIC_ID || (off > APIC_LVR && off < APIC_TPR) ||
+        (off > APIC_ESR && off < APIC_CMCI) || (off > APIC_TMCCT && off != APIC_TDCR))
         return -EPERM;
     *val = read_reg(l, off);
     return 0;
@@ -553,7 +564,8 @@ int vlapic_msr_write(struct vlapic *l, u32 msr, u64 val)
     }
     if (val >> 32)
         return -EPERM;
-    if (off == APIC_EOI && val)
+    /* Only 0 may be written to EOI and ESR (SDM 11.5.3; table 11-6). */
+    if ((off == APIC_EOI || off == APIC_ESR) && val)
         return -EPERM;
     return write_reg(l, off, val);
 }
@@ -587,9 +599,13 @@ bool vlapic_match_dest(const struct vlapic *l, u32 dest, bool logical)
 
 void vlapic_reset(struct vlapic *l)
 {
+    /* INIT leaves the APIC ID register as software may have set it (SDM 11.4.7.3;
+     * 11.4.6: the xAPIC ID is writable); vlapic_init() sets the first one. */
+    u32 id_reg = reg(l, APIC_ID);
+
     timer_stop(l);
     memset(l->regs, 0, sizeof(l->regs));
-    set_reg(l, APIC_ID, l->id << 24);
+    set_reg(l, APIC_ID, id_reg);
     set_reg(l, APIC_LVR, VERSION | (MAX_LVT << 16));
     set_reg(l, APIC_DFR, 0xffffffff);
     set_reg(l, APIC_SVR, 0xff);
@@ -607,5 +623,6 @@ void vlapic_init(struct vlapic *l, u32 id, bool bsp, const struct vlapic_ops *op
     l->ops = ops;
     l->ctx = ctx;
     l->base_msr = PLATFORM_LAPIC_BASE | VLAPIC_BASE_EN | (bsp ? VLAPIC_BASE_BSP : 0);
+    set_reg(l, APIC_ID, id << 24);
     vlapic_reset(l);
 }
