@@ -78,6 +78,12 @@ GUEST_LDFLAGS   := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-
 
 GUEST_COMMON_C   := setup traps lib paging
 GUEST_COMMON_ASM := head entry
+# The platform library: SMP, the interrupt controllers and timers (devices.h), the
+# time base. An archive per mode, so that a kernel links only what it uses (real-mode
+# kernels have little room below 64 KiB).
+GUEST_LIB_C      := smp apic pic hpet rtc acpi time math
+GUEST_LIB_ASM    := ap_boot
+GUEST_AR         := ar
 
 # NASM gets the C headers' constants through generated includes.
 GUEST_GEN_INCS := $(GUESTS_INC)/guest_defs.inc $(GUESTS_INC)/petrel_test.inc \
@@ -148,6 +154,11 @@ $(GUESTS_OBJ)/$(1)/kernel.lds: $(GUESTS_DIR)/common/kernel.lds.S $(GUESTS_DIR)/c
 GUEST_COMMON_OBJS_$(1) := $(addprefix $(GUESTS_OBJ)/$(1)/common/,\
     $(addsuffix .o,$(GUEST_COMMON_C) $(GUEST_COMMON_ASM)) \
     $(if $(filter real,$(1)),bootinfo32.o,bootinfo.o))
+
+$(GUESTS_OBJ)/$(1)/libguest.a: $(addprefix $(GUESTS_OBJ)/$(1)/common/,\
+                                   $(addsuffix .o,$(GUEST_LIB_C) $(GUEST_LIB_ASM)))
+	@echo "  AR      $$@"
+	$$(Q)rm -f $$@ && $(GUEST_AR) rcs $$@ $$^
 endef
 $(foreach m,$(GUEST_MODES),$(eval $(call GUEST_MODE_RULES,$(m))))
 
@@ -177,17 +188,20 @@ GUEST_OBJS_$$(GUEST_K) := $$(GUEST_COMMON_OBJS_$(3)) \
     $(GUESTS_OBJ)/$(3)/$$(GUEST_K)/name.o \
     $(GUESTS_OBJ)/$(3)/bootsig-$(2).o
 
-# What the kernel calls itself, and which entries it has.
-$(GUESTS_OBJ)/$(3)/$$(GUEST_K)/name.o: $(GUESTS_DIR)/common/name.c $(GUESTS_DIR)/guests.mk | setup
+# What the kernel calls itself, which entries it has, how many CPUs it asks for.
+$(GUESTS_OBJ)/$(3)/$$(GUEST_K)/name.o: $(GUESTS_DIR)/common/name.c $(GUESTS_DIR)/guests.mk \
+                                       $(GUESTS_DIR)/$(1)/test.conf | setup
 	@mkdir -p $$(dir $$@)
 	$$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_CFLAGS_$(3)) \
 	    -DTEST_NAME='"$(call guest_name,$(1),$(2))"' -DMODE_NAME='"$(3)"' \
+	    -DTEST_VCPUS=$(or $(call guest_conf,$(1),vcpus),1) \
 	    -DKERNEL_ENTRIES_$(2) -c $$< -o $$@
 
-$(GUESTS_OUT)/$$(GUEST_K).elf: $$(GUEST_OBJS_$$(GUEST_K)) $(GUESTS_OBJ)/$(3)/kernel.lds
+$(GUESTS_OUT)/$$(GUEST_K).elf: $$(GUEST_OBJS_$$(GUEST_K)) $(GUESTS_OBJ)/$(3)/libguest.a \
+                               $(GUESTS_OBJ)/$(3)/kernel.lds
 	@echo "  LD      $$@"
 	$$(Q)$(GUEST_LD) -m $(GUEST_LDEMU_$(3)) $(GUEST_LDFLAGS) -T $(GUESTS_OBJ)/$(3)/kernel.lds \
-	    -o $$@.tmp $$(filter %.o,$$^)
+	    -o $$@.tmp $$(filter %.o,$$^) $$(filter %.a,$$^)
 	$$(Q)$(if $(filter 64,$(3)),$(GUEST_OBJCOPY) -O elf32-i386 $$@.tmp $$@ && rm $$@.tmp,mv $$@.tmp $$@)
 endef
 $(foreach s,$(GUEST_SPECS),$(eval $(call GUEST_KERNEL_RULES,$(word 1,$(subst :, ,$(s))),$(word 2,$(subst :, ,$(s))),$(word 3,$(subst :, ,$(s))))))

@@ -11,6 +11,8 @@ from the test's test.conf, `key = value` lines ('#' starts a comment):
     entries     optional: "multiboot pvh" builds one kernel per entry (default: one
                 kernel with both)
     memory      MiB the domain needs
+    vcpus       optional: the CPUs (vCPUs) the machine must have, 1 to 16 (default 1);
+                the kernel finds them by their APIC IDs 0 to vcpus-1
     testdev     1 if it needs Petrel's test device
     bare        what plain QEMU (no hypervisor) gives: pass, skip or crash
     expect      what a Petrel domain must give: pass or crash
@@ -21,7 +23,8 @@ import json
 import os
 import sys
 
-KEYS = {"modes", "entries", "memory", "testdev", "bare", "expect", "description"}
+KEYS = {"modes", "entries", "memory", "vcpus", "testdev", "bare", "expect", "description"}
+MAX_VCPUS = 16                      # MAX_CPUS in common/layout.h
 OUTCOMES = {"bare": ("pass", "skip", "crash"), "expect": ("pass", "crash")}
 
 
@@ -42,6 +45,9 @@ def read_conf(path):
     for key, allowed in OUTCOMES.items():
         if conf[key] not in allowed:
             sys.exit("%s: %s must be one of %s" % (path, key, ", ".join(allowed)))
+    vcpus = conf.setdefault("vcpus", "1")
+    if not vcpus.isdigit() or not 1 <= int(vcpus) <= MAX_VCPUS:
+        sys.exit("%s: vcpus must be a number from 1 to %d" % (path, MAX_VCPUS))
     return conf
 
 
@@ -69,6 +75,7 @@ def main():
             "kernel": kernel,
             "entry": entry,
             "memory": int(conf["memory"]),
+            "vcpus": int(conf["vcpus"]),
             "testdev": conf.get("testdev", "0") == "1",
             "bare": conf["bare"],
             "expect": conf["expect"],

@@ -7,8 +7,11 @@ test device) or crash (the triple-fault test). Each kernel is booted as the gues
 framework expects to be developed, with its output on port 0xe9 (isa-debugcon) and
 its result written to port 0xf4 (isa-debug-exit, QEMU's status is code << 1 | 1):
 
-    qemu-system-x86_64 -accel tcg -machine q35 -cpu EPYC -m 128M -kernel <kernel>
-        -debugcon stdio -serial none -no-reboot -device isa-debug-exit,...
+    qemu-system-x86_64 -accel tcg -machine q35 -cpu EPYC -m 128M -smp <vcpus>
+        -kernel <kernel> -debugcon stdio -serial none -no-reboot
+        -device isa-debug-exit,...
+
+(<vcpus> is the manifest's "vcpus", the CPUs the test asks for: 1 unless it says.)
 
 and its one RESULT line and QEMU's exit status must both say what "bare" says. This
 keeps the kernels honest while the hypervisor cannot run them yet, and shows that a
@@ -44,7 +47,8 @@ KERNELS = load_manifest()
 def check_kernel(t, k):
     kernel = os.path.join(ROOT, k["kernel"])
     name = "%s %s" % (k["test"], k["mode"])
-    m = t.machine(image=kernel, debugcon=True, memory="128M", cpus=1, cpu_model="EPYC")
+    m = t.machine(image=kernel, debugcon=True, memory="128M", cpus=k.get("vcpus", 1),
+                  cpu_model="EPYC")
     status = m.wait(45)
     if status is None:
         raise AssertionError("%s: still running after 45 s; the console showed:\n%s"

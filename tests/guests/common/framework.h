@@ -42,9 +42,13 @@
 #ifdef __x86_64__
 #define PRIx64 "lx"
 #define PRIu64 "lu"
+#define PRId64 "ld"
+#define SP_REG "rsp"
 #else
 #define PRIx64 "llx"
 #define PRIu64 "llu"
+#define PRId64 "lld"
+#define SP_REG "esp"
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -388,6 +392,227 @@ const char *mem_type_name(uint32_t type);
 /* ---- the image (linker script) ---- */
 
 extern char __image_start[], __image_end[];
+
+/* ---- arithmetic (math.c) ---- */
+
+/*
+ * 32-bit code has no 64-bit division instruction and no libgcc here: divide 64-bit
+ * numbers with these (a plain `/` on uint64_t does not link in 32-bit and real-mode
+ * kernels).
+ */
+uint64_t udiv64(uint64_t n, uint64_t d);
+static inline uint64_t umod64(uint64_t n, uint64_t d) { return n - udiv64(n, d) * d; }
+/* a * b / c without overflow of the product (saturated if the result needs more than
+ * 64 bits; c must not be 0). */
+uint64_t muldiv64(uint64_t a, uint64_t b, uint64_t c);
+
+/* ---- atomics, locks, interrupt flag ---- */
+
+static inline void cpu_relax(void) { asm volatile("pause" ::: "memory"); }
+static inline void barrier(void) { asm volatile("" ::: "memory"); }
+
+static inline unsigned long irq_save(void)
+{
+    unsigned long flags;
+
+    asm volatile("pushf\n\tpop %0\n\tcli" : "=r"(flags) :: "memory");
+    return flags;
+}
+static inline void irq_restore(unsigned long flags)
+{
+    if (flags & X86_FLAGS_IF)
+        sti();
+}
+static inline bool irqs_enabled(void)
+{
+    unsigned long flags;
+
+    asm volatile("pushf\n\tpop %0" : "=r"(flags) :: "memory");
+    return flags & X86_FLAGS_IF;
+}
+
+typedef struct {
+    volatile unsigned int locked;
+} spinlock_t;
+
+static inline void spin_lock(spinlock_t *l)
+{
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        while (l->locked)
+            cpu_relax();
+}
+static inline void spin_unlock(spinlock_t *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- SMP and per-CPU data (smp.c; not in real mode) ---- */
+
+/*
+ * smp_boot(n, flags) starts CPUs 1 to n-1 (INIT, then two Startup IPIs, through the
+ * local APIC) and waits for each to check in; they are found by their APIC IDs, which
+ * must be 0 to n-1 (the boot CPU's is 0). The test skips if CPUID reports fewer than
+ * n logical processors, and fails if one does not start within 5 seconds. Each AP
+ * arrives in the kernel's mode with its own stack, the framework's IDT and its local
+ * APIC enabled (x2APIC with SMP_X2APIC), and waits with interrupts on (STI; HLT) for
+ * work: smp_call() posts a function to its call slot and sends it SMP_CALL_VECTOR.
+ * Interrupt handlers run on whichever CPU takes the interrupt (set_trap_handler()
+ * is for all CPUs); smp_cpu_id() says which.
+ *
+ * test_vcpus is the kernel's test.conf `vcpus` (1 by default), which the manifest
+ * passes on as the number of CPUs to give the machine.
+ */
+extern const unsigned int test_vcpus;
+
+#define SMP_X2APIC  (1u << 0)   /* every CPU's local APIC in x2APIC mode */
+
+struct cpu_info {
+    unsigned int id;                    /* its number: its APIC ID */
+    bool x2apic;                        /* its local APIC is in x2APIC mode */
+    volatile bool online;
+    volatile unsigned int checkins;     /* times it arrived in ap_main() (must be 1) */
+    volatile unsigned long spurious;    /* spurious-vector interrupts it took */
+    /* the call slot: smp_call() fills fn and arg, then bumps seq; the CPU runs the
+     * function and sets done = seq */
+    void (*volatile call_fn)(void *arg);
+    void *volatile call_arg;
+    volatile unsigned long call_seq, call_done;
+    /* for tests: counters and values of their own, per CPU */
+    volatile unsigned long count[8];
+    volatile uint64_t value[4];
+};
+
+#ifdef MODE_REAL
+#define NR_CPU_SLOTS 1
+#else
+#define NR_CPU_SLOTS MAX_CPUS
+#endif
+extern struct cpu_info cpus[NR_CPU_SLOTS];
+extern unsigned int nr_cpus;            /* CPUs online: 1 until smp_boot() */
+extern volatile unsigned int smp_active;    /* set once APs may be running */
+
+/* This CPU's number (0 for the boot CPU, and in real mode). */
+static inline unsigned int smp_cpu_id(void)
+{
+#ifdef MODE_REAL
+    return 0;
+#else
+    unsigned long sp;
+
+    if (!smp_active)
+        return 0;
+    asm volatile("mov %%" SP_REG ", %0" : "=r"(sp));
+    return *(volatile uint32_t *)(sp & ~(unsigned long)(CPU_STACK_SIZE - 1));
+#endif
+}
+static inline struct cpu_info *this_cpu(void) { return &cpus[smp_cpu_id()]; }
+
+/* How many logical processors CPUID reports (leaf 0xB, else leaf 1). */
+unsigned int smp_cpus_reported(void);
+void smp_boot(unsigned int n, unsigned int flags);
+/* Run fn(arg) on `cpu` (at once if it is this CPU); smp_call() only posts it. One
+ * caller at a time per target CPU. On a timeout (timeout_us, 0: 5 seconds) they
+ * fail() the test and return false. */
+bool smp_call(unsigned int cpu, void (*fn)(void *), void *arg);
+bool smp_wait(unsigned int cpu, uint64_t timeout_us);
+bool smp_run(unsigned int cpu, void (*fn)(void *), void *arg, uint64_t timeout_us);
+/* On every online CPU, this one included (last), then wait for all. */
+bool smp_run_all(void (*fn)(void *), void *arg, uint64_t timeout_us);
+
+/* ---- time (time.c) ---- */
+
+/*
+ * The time base is the TSC, calibrated once by time_init() against the first clock
+ * that works of: the ACPI PM timer, the HPET, the PIT's channel 2, the local APIC
+ * timer (at its nominal PLATFORM_APIC_TIMER_HZ). A test that measures one of these
+ * calibrates against another with tsc_calibrate(). Every wait has a timeout.
+ */
+enum clock_source { CLOCK_PMTIMER, CLOCK_HPET, CLOCK_PIT, CLOCK_LAPIC, CLOCK_NONE };
+extern uint64_t tsc_hz;                 /* 0 until time_init() */
+extern enum clock_source tsc_source;    /* what it was calibrated against */
+const char *clock_name(enum clock_source src);
+/* Calibrate (prints one line). False if no clock works: tsc_hz is then a guess of
+ * 2 GHz, good enough for timeouts only. */
+bool time_init(void);
+/* The TSC's rate measured against `src` over about `ms` milliseconds: 0 if that
+ * clock does not work. Does not change tsc_hz. */
+uint64_t tsc_calibrate(enum clock_source src, unsigned int ms);
+
+uint64_t us_to_tsc(uint64_t us);
+uint64_t tsc_to_us(uint64_t tsc);
+void udelay(uint64_t us);
+#define mdelay(ms) udelay((uint64_t)(ms) * 1000)
+
+/* Wait until `cond` holds, or `timeout_us` passes: the value of `cond` at the end. */
+#define wait_for(cond, timeout_us) ({                                   \
+        uint64_t wait_end_ = rdtsc() + us_to_tsc(timeout_us);           \
+        bool wait_ok_;                                                  \
+        while (!(wait_ok_ = (cond)) && rdtsc() < wait_end_)             \
+            cpu_relax();                                                \
+        wait_ok_;                                                       \
+    })
+
+/*
+ * Rates. A rate is in milli-hertz (mHz), so that 1000.150 Hz is exact enough;
+ * print_mhz() formats one as "1000.150 Hz" into buf.
+ */
+const char *print_mhz(char *buf, size_t size, uint64_t mhz);
+/*
+ * Check that `measured` is within [expected * (100 - below) / 100, expected * (100 +
+ * above) / 100] (all in mHz): prints a line with both and the deviation, and fails
+ * the check otherwise. Returns whether it held.
+ */
+bool check_rate(const char *what, uint64_t measured, uint64_t expected,
+                unsigned int below_pct, unsigned int above_pct);
+
+/*
+ * An interrupt's rate. Its handler calls tick() with a tick_log of its own, which
+ * counts the interrupts and logs the TSC interval between each and the one before.
+ *
+ * On an emulator whose host is busy, interrupts go missing (the guest was not running
+ * when a tick came, and the controller held one request for several ticks) or come
+ * in bursts (a timer catching up), but most arrive one period apart. So the rate is
+ * taken from the typical interval: the median of those within half a period of the
+ * expected one. check_irq_rate() requires it within `tol_pct` of the expected rate,
+ * at least a tenth of the intervals near it (a device at another rate has few), and
+ * the count over the whole time at most 10% above the expected rate (lost ticks are
+ * the host's doing; extra ones are the device's) and at least 10% of it.
+ */
+#define TICK_LOG_SIZE 512
+
+struct tick_log {
+    volatile unsigned long count;       /* interrupts */
+    volatile uint64_t last_tsc;         /* the TSC at the latest */
+    volatile unsigned int n;            /* intervals logged */
+    volatile bool logging;
+    volatile uint32_t interval[TICK_LOG_SIZE];  /* TSC cycles (saturated) */
+};
+
+static inline void tick(struct tick_log *l)
+{
+    uint64_t now = rdtsc(), d = now - l->last_tsc;
+
+    if (l->logging && l->count && l->n < TICK_LOG_SIZE)
+        l->interval[l->n++] = d > 0xffffffffu ? 0xffffffffu : (uint32_t)d;
+    l->last_tsc = now;
+    l->count++;
+}
+
+struct irq_rate {
+    uint64_t typical_mhz;               /* from the median interval near the period */
+    uint64_t overall_mhz;               /* interrupts counted over the whole time */
+    unsigned int intervals, near, shorter, longer;
+    unsigned long interrupts;
+    uint64_t tsc;                       /* the whole time */
+};
+
+/* Log `intervals` intervals (interrupts on, and left on): false (and a failed check)
+ * if none come for 500 ms, or they take more than 10 times as long as they should. */
+bool measure_irq_rate(const char *what, struct tick_log *l, uint64_t expected_mhz,
+                      unsigned int intervals, struct irq_rate *r);
+/* Measure, print, check as described above. */
+bool check_irq_rate(const char *what, struct tick_log *l, uint64_t expected_mhz,
+                    unsigned int intervals, unsigned int tol_pct);
 
 /* ---- the test device (petrel_test.h) ---- */
 

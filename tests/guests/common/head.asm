@@ -250,15 +250,18 @@ global boot_loader, boot_raw_info
 boot_loader:    dd 0
 boot_raw_info:  dd 0
 
-section .head.bss nobits alloc noexec write align=4096
+section .head.bss nobits alloc noexec write align=CPU_STACK_SIZE
 align 4096
 global page_dirs, pae_pdpt, pdpt, pml4
 page_dirs:      resb 4 * 4096           ; 0-4 GiB, 2 MiB pages
 pdpt:           resb 4096               ; long mode: 512 entries, 1 GiB each
 pml4:           resb 4096
 pae_pdpt:       resb 32                 ; PAE: 4 entries, 32-byte aligned
-align 16
-boot_stack:     resb 16384
+; The boot CPU's stack, aligned to its size like every CPU's (layout.h): its lowest
+; word, the CPU number smp_cpu_id() reads, is 0 from the clearing of .bss.
+alignb CPU_STACK_SIZE
+global boot_stack
+boot_stack:     resb CPU_STACK_SIZE
 boot_stack_top:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

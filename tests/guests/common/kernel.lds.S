@@ -61,6 +61,7 @@ SECTIONS
     __low_load = ALIGN(16);
     .low LOW_TEXT_BASE : AT(__low_load) {
         __low_start = .;
+        KEEP(*(.lowtext.ap))            /* the APs' start (ap_boot.asm): page-aligned */
         *(.lowtext)
 #ifdef MODE_REAL
         *(.text .text.*)
@@ -112,4 +113,7 @@ SECTIONS
     /DISCARD/ : { *(.comment) *(.eh_frame) *(.note.gnu.*) *(.note.GNU-stack) }
 }
 
+/* A Startup IPI starts an AP at a page boundary below 1 MiB: LOW_TEXT_BASE. */
+PROVIDE(ap_trampoline = LOW_TEXT_BASE);  /* (in kernels without SMP) */
+ASSERT(ap_trampoline == LOW_TEXT_BASE, "the AP trampoline must come first in the low part")
 ASSERT(__lowbss_end <= LOW_TEXT_LIMIT, "the real-mode image does not fit below LOW_TEXT_LIMIT")

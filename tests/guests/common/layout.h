@@ -27,6 +27,19 @@
 #define GDT_FREE        6       /* entries from here on are for tests */
 #define GDT_ENTRIES     10
 
+/*
+ * SMP (smp.c, ap_boot.asm). CPUs are numbered by their APIC IDs, 0 to MAX_CPUS - 1.
+ * Each has a CPU_STACK_SIZE stack aligned to its size, whose lowest word holds the
+ * CPU's number: smp_cpu_id() finds it from the stack pointer in every mode.
+ */
+#define MAX_CPUS        16
+#define CPU_STACK_SIZE  0x4000
+#define CPU_STACK_SHIFT 14
+
+/* Vectors the framework keeps for itself once it uses the local APIC. */
+#define SMP_CALL_VECTOR 0xf0    /* "look at your call slot" IPI (smp.c) */
+#define SPURIOUS_VECTOR 0xff    /* the local APIC's spurious vector */
+
 /* Which entry the loader used (boot_info.loader). */
 #define BOOT_MULTIBOOT  1
 #define BOOT_PVH        2

@@ -9,7 +9,7 @@
  * Formats: %d %i %u %x %X %p %c %s %%, with the flags '-', '0', '#', a width and a
  * precision (either may be '*'), and the length modifiers hh h l ll z.
  */
-#include "framework.h"
+#include "private.h"
 
 void *memset(void *s, int c, size_t n)
 {
@@ -267,11 +267,53 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
     return n;
 }
 
+/*
+ * One CPU prints at a time, so that lines do not mix. The lock nests: an interrupt
+ * or exception handler may print on a CPU that was printing, and fail() and
+ * test_exit() hold it around their printing. Before smp_boot() there is one CPU and
+ * no lock.
+ */
+static volatile int console_owner = -1;
+static unsigned int console_depth;
+
+void console_lock(void)
+{
+    int me, expected;
+
+    if (!smp_active)
+        return;
+    me = (int)smp_cpu_id();
+    if (__atomic_load_n(&console_owner, __ATOMIC_ACQUIRE) == me) {
+        console_depth++;
+        return;
+    }
+    for (;;) {
+        expected = -1;
+        if (__atomic_compare_exchange_n(&console_owner, &expected, me, false,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            break;
+        cpu_relax();
+    }
+    console_depth = 1;
+}
+
+void console_unlock(void)
+{
+    if (!smp_active || console_owner != (int)smp_cpu_id())
+        return;
+    if (--console_depth == 0)
+        __atomic_store_n(&console_owner, -1, __ATOMIC_RELEASE);
+}
+
 int vprintf(const char *fmt, va_list ap)
 {
     struct sink s = { 0 };
+    int n;
 
-    return format(&s, fmt, ap);
+    console_lock();
+    n = format(&s, fmt, ap);
+    console_unlock();
+    return n;
 }
 
 int printf(const char *fmt, ...)

@@ -13,7 +13,12 @@ void bootinfo_parse(uint32_t loader, uint32_t raw);
 
 /* traps.c */
 void traps_init(void);
+void traps_load(void);                  /* LIDT the IDT traps_init() built */
 void trap_dispatch(struct trap_frame *f);
+
+/* lib.c: the console lock, which printf() takes (it nests on one CPU) */
+void console_lock(void);
+void console_unlock(void);
 
 /* setup.c, called by head.asm */
 void framework_main(void) __noreturn;

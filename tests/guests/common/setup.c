@@ -19,6 +19,11 @@
 static unsigned int nr_failures;
 static char first_failure[160];
 
+/* SMP state every kernel has (smp.c starts the other CPUs). */
+volatile unsigned int smp_active;
+struct cpu_info cpus[NR_CPU_SLOTS];
+unsigned int nr_cpus = 1;
+
 /* The RESULT line must stay one line. */
 static void one_line(char *s)
 {
@@ -31,6 +36,7 @@ void test_exit(int code, const char *reason)
 {
     static const char *const words[] = { "PASS", "FAIL", "SKIP" };
 
+    console_lock();                     /* and keep it: nothing prints after this */
     if (code == PETREL_RESULT_PASS)
         printf("RESULT: %s %s: PASS\n", test_name, mode_name);
     else
@@ -49,9 +55,11 @@ void fail(const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     one_line(msg);
+    console_lock();                     /* any CPU may fail a check */
     printf("  check failed: %s\n", msg);
     if (nr_failures++ == 0)
         memcpy(first_failure, msg, sizeof(msg));
+    console_unlock();
 }
 
 static __noreturn void finish(void)
@@ -155,6 +163,11 @@ void framework_main(void)
     bootinfo_parse(boot_loader, boot_raw_info);
 #endif
     traps_init();
+    /* The BIOS leaves the 8259s set up for itself: the PIT's IRQ0 unmasked at vector
+     * 8, which a test that enables interrupts would take for a #DF. Mask both chips
+     * (OCW1); tests that want the 8259 program it (devices.h). */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
     printf("--- guest test %s, %s mode, entered through %s ---\n", test_name, mode_name,
            boot_info.loader == BOOT_PVH ? "the PVH entry" : "Multiboot");
     if (boot_info.problem)

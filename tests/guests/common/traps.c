@@ -93,7 +93,12 @@ void traps_init(void)
         g->offset2 = (uint32_t)(addr >> 32);
 #endif
     }
+    traps_load();
+}
 
+/* Every CPU uses the one IDT; the APs load it from ap_main() (smp.c). */
+void traps_load(void)
+{
     struct __attribute__((packed)) {
         uint16_t limit;
         unsigned long base;
