@@ -71,8 +71,11 @@ def run_result(m, test, mode, timeout):
 def kernel(t, k):
     if k is None:
         t.skip("no guest kernels built (%s missing)" % MANIFEST)
-    cfg = write_cfg("%s-%s" % (k["test"], k["mode"]), k["kernel"], k["memory"], k["testdev"])
-    m = t.machine(cpus=2, memory=host_memory(k["memory"]),
+    vcpus = k.get("vcpus", 1)
+    cfg = write_cfg("%s-%s" % (k["test"], k["mode"]), k["kernel"], k["memory"], k["testdev"],
+                    extra="vcpus = %d\n" % vcpus)
+    # As many host CPUs as the guest has vCPUs: each vCPU gets a pCPU of its own.
+    m = t.machine(cpus=max(2, vcpus), memory=host_memory(k["memory"]),
                   modules=[module_spec(cfg), module_spec(k["kernel"])])
     if k["expect"] == "crash":
         m.expect(r"\(HV\) d1: '[^']*' crashed: ", 240)
