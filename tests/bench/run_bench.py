@@ -7,7 +7,9 @@
 Figures: the image's size; boot time from the emulator's start to the hypervisor's
 "ready:" line (firmware included) under QEMU TCG and Bochs; VM exit round trips per
 second for CPUID, port I/O, MMIO and VMMCALL as a guest measures them with its TSC
-(tests/guests/bench-exits); a compute loop in a guest against the same loop on bare
+(tests/guests/bench-exits), under QEMU with SVM and Bochs with VMX; VM exits per local
+APIC timer interrupt in xAPIC and x2APIC mode (tests/guests/bench-timer); IPI round
+trips between two vCPUs (tests/guests/smp-ipi); a compute loop in a guest against the same loop on bare
 QEMU TCG, as a ratio (tests/guests/bench-compute); exit counts of a guest's life.
 """
 import argparse
@@ -67,26 +69,34 @@ BENCH = re.compile(r"BENCH (\S+) iterations=(\d+) tsc=(\d+)")
 TSC_MHZ = re.compile(r"time: TSC at (\d+\.\d+) MHz")
 
 
-def guest_kernel(test):
+def kernel_candidates(test):
     try:
         with open(os.path.join(BUILD, "guests", "manifest.json")) as f:
-            for k in json.load(f):
-                if k["test"] == test:
-                    return k
+            return [k for k in json.load(f) if k["test"] == test]
     except (OSError, ValueError):
-        pass
-    return None
+        return []
 
 
-def run_guest(k, petrel=True):
-    """Run a test kernel under Petrel (or bare QEMU); return its console text."""
+def guest_kernel(test):
+    ks = kernel_candidates(test)
+    return ks[0] if ks else None
+
+
+def run_guest(k, petrel=True, emulator="qemu"):
+    """Run a test kernel under Petrel (on QEMU with SVM, or Bochs with VMX), or on bare
+    QEMU; return the console text."""
+    vcpus = k.get("vcpus", 1)
     if petrel:
         cfg = os.path.join(BUILD, "bench-%s.cfg" % k["test"])
         with open(cfg, "w") as f:
             f.write('name = "%s"\ntype = "pvh"\nmemory = %d\nkernel = "%s"\ntestdev = %d\n'
-                    % (k["test"], k["memory"], os.path.basename(k["kernel"]),
-                       1 if k["testdev"] else 0))
-        m = Machine(name="bench", cpus=2, memory="1G",
+                    'vcpus = %d\n' % (k["test"], k["memory"], os.path.basename(k["kernel"]),
+                                      1 if k["testdev"] else 0, vcpus))
+        # Bochs: one pCPU per vCPU at the least, but one for a single vCPU (two make
+        # Bochs slower and its TSC coarse: tests/system/test_vmx.py).
+        cpus = vcpus if emulator == "bochs" else max(2, vcpus)
+        m = Machine(name="bench", emulator=emulator, cpus=cpus,
+                    memory="512M" if emulator == "bochs" else "1G",
                     modules=[module_spec(cfg), module_spec(k["kernel"])])
     else:
         m = Machine(name="bench", cpus=1, memory="256M", image=k["kernel"], debugcon=True,
@@ -98,19 +108,50 @@ def run_guest(k, petrel=True):
         return m.console
 
 
-def exit_round_trips():
+def exit_round_trips(emulator="qemu"):
     k = guest_kernel("bench-exits")
     if not k:
         print("  (bench-exits kernel not built)")
         return
+    out = run_guest(k, emulator=emulator)
+    mhz = float(TSC_MHZ.search(out).group(1))
+    for kind, n, tsc in BENCH.findall(out):
+        us = int(tsc) / int(n) / mhz
+        print("  %-34s %8.1f us   %9.0f /s   %8.0f TSC cycles   (%s iterations)"
+              % (kind, us, 1e6 / us, int(tsc) / int(n), n))
+    ex = re.search(r"d1v0: (\d+) exits:(.*)", out)
+    if ex:
+        print("  exits of its whole run: %s:%s" % (ex.group(1), ex.group(2)))
+
+
+BENCH_EXITS = re.compile(r"BENCH-EXITS (\S+) interrupts=(\d+) exits=(\d+) tsc=(\d+)")
+
+
+def timer_exits():
+    k = guest_kernel("bench-timer")
+    if not k:
+        print("  (bench-timer kernel not built)")
+        return
+    out = run_guest(k)
+    for kind, n, exits, tsc in BENCH_EXITS.findall(out):
+        print("  %-34s %5.2f exits per interrupt   (%s interrupts, %s exits)"
+              % (kind, int(exits) / int(n), n, exits))
+
+
+def ipi_round_trips():
+    k = guest_kernel("smp-ipi")
+    if not k:
+        print("  (smp-ipi kernel not built)")
+        return
+    for c in kernel_candidates("smp-ipi"):
+        if c["mode"] == "64":
+            k = c
     out = run_guest(k)
     mhz = float(TSC_MHZ.search(out).group(1))
     for kind, n, tsc in BENCH.findall(out):
         us = int(tsc) / int(n) / mhz
-        print("  %-34s %8.1f us   %9.0f /s   (%s iterations)" % (kind, us, 1e6 / us, n))
-    ex = re.search(r"d1v0: (\d+) exits:(.*)", out)
-    if ex:
-        print("  exits of its whole run: %s:%s" % (ex.group(1), ex.group(2)))
+        print("  %-34s %8.1f us   %9.0f /s   (%s round trips, %d vCPUs on %d pCPUs)"
+              % (kind, us, 1e6 / us, n, k["vcpus"], max(2, k["vcpus"])))
 
 
 def compute_ratio():
@@ -150,6 +191,13 @@ def main():
          boot_time(max(1, a.runs // 3), emulator="bochs", cpus=2, memory="512M"))
     print("VM exit round trips under QEMU TCG with SVM, as the guest's TSC measures them")
     exit_round_trips()
+    print("VM exit round trips under Bochs with VMX (TSC at 100 MHz of Bochs time: "
+          "cycles are what compare)")
+    exit_round_trips("bochs")
+    print("Virtual platform under QEMU TCG with SVM: VM exits per LAPIC timer interrupt")
+    timer_exits()
+    print("IPI round trips between two vCPUs (fixed IPI and its answer)")
+    ipi_round_trips()
     print("Compute loop in a guest vs the same loop on bare QEMU TCG (1.0 = no cost)")
     compute_ratio()
     print("Instruction emulation on the host (decode + emulate, no VM exit)")

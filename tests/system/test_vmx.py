@@ -70,8 +70,8 @@ def write_cfg(name, k):
     path = os.path.join(TMP, name + ".cfg")
     with open(path, "w") as f:
         f.write('name = "%s"\ntype = "pvh"\nmemory = %d\nkernel = "%s"\ntestdev = %d\n'
-                % (name, guest_mib(k), os.path.basename(k["kernel"]),
-                   1 if k["testdev"] else 0))
+                'vcpus = %d\n' % (name, guest_mib(k), os.path.basename(k["kernel"]),
+                                  1 if k["testdev"] else 0, k.get("vcpus", 1)))
     return path
 
 
@@ -80,6 +80,8 @@ def bochs(t, kernels, cpus=1):
     mods = [module_spec(write_cfg(key(k), k)) for k in kernels]
     mods += [module_spec(p) for p in sorted({k["kernel"] for k in kernels})]
     mib = min(BOCHS_MAX_MIB, max(512, sum(guest_mib(k) for k in kernels) + 768))
+    # A pCPU for each vCPU of an SMP guest (its IPIs need the vCPUs running at once).
+    cpus = max([cpus] + [k.get("vcpus", 1) for k in kernels])
     m = t.machine(emulator="bochs", cpus=cpus, memory="%dM" % mib, modules=mods)
     m.expect(r"hvm: VMX backend, EPT second-stage paging", 180)
     return m

@@ -20,6 +20,7 @@ struct testdev {
     spinlock_t lock;
     u64 scratch;
     u64 accesses;
+    u64 exits;                      /* the reading vCPU's exit count, at this read */
     u32 irq_reg;
     u8 buffer[TESTDEV_BUFFER_SIZE];
     u8 port_scratch[4];
@@ -36,6 +37,8 @@ static u8 mmio_byte(struct testdev *t, u64 off)
         return t->scratch >> (8 * (off - TESTDEV_SCRATCH));
     if (off >= TESTDEV_ACCESSES && off < TESTDEV_ACCESSES + 8)
         return t->accesses >> (8 * (off - TESTDEV_ACCESSES));
+    if (off >= TESTDEV_EXITS && off < TESTDEV_EXITS + 8)
+        return t->exits >> (8 * (off - TESTDEV_EXITS));
     if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE)
         return t->buffer[off - TESTDEV_BUFFER];
     return 0;
@@ -76,6 +79,7 @@ static void testdev_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write,
             mmio_write_byte(t, off + i, *val >> (8 * i), &irq);
     } else {
         *val = 0;
+        t->exits = v->exits_total;   /* counted before the exit is handled */
         for (unsigned int i = 0; i < size; i++)
             *val |= (u64)mmio_byte(t, off + i) << (8 * i);
     }

@@ -41,6 +41,10 @@
 #define TESTDEV_IRQ         0x018   /* WO, 32 bits: bits 0-7 vector, bits 8-31 delay in
                                        microseconds: raise that external interrupt
                                        vector after the delay (0: at once) */
+#define TESTDEV_EXITS       0x020   /* RO, 64 bits: VM exits the reading vCPU has taken
+                                       so far, this read's own included (benchmarks
+                                       divide a difference of two reads by the work
+                                       done between them) */
 #define TESTDEV_BUFFER      0x100   /* RW, 256 bytes of plain storage */
 #define TESTDEV_BUFFER_SIZE 0x100
 

@@ -9,8 +9,9 @@
  *   out      an 8-bit OUT to the test device's scratch port
  *   mmio     a 32-bit read of the test device's scratch register (the instruction
  *            emulator's path)
- *   vmmcall  VMMCALL with the Xen hypercall number for xen_version (17, version
- *            query): a hypercall round trip
+ *   vmmcall  VMMCALL (AMD; VMCALL on Intel, reported as "vmcall") with the Xen
+ *            hypercall number for xen_version (17, version query): a hypercall
+ *            round trip
  *
  * The device kinds need the test device and are reported as skipped without it; on
  * a CPU without SVM enabled (plain QEMU) VMMCALL raises #UD: "vmmcall unavailable".
@@ -31,12 +32,20 @@ static void report(const char *kind, uint64_t t0, uint64_t t1)
     printf("BENCH %s iterations=%u tsc=%" PRIu64 "\n", kind, ITERATIONS, t1 - t0);
 }
 
+static bool intel;                      /* VMCALL, not VMMCALL */
+
 static unsigned long vmmcall(unsigned long nr, unsigned long arg)
 {
-    asm volatile("1: vmmcall\n\t"
-                 "2:\n\t"
-                 ASM_EXTABLE(1b, 2b)
-                 : "+a"(nr) : "D"(arg) : "memory");
+    if (intel)
+        asm volatile("1: vmcall\n\t"
+                     "2:\n\t"
+                     ASM_EXTABLE(1b, 2b)
+                     : "+a"(nr) : "D"(arg) : "memory");
+    else
+        asm volatile("1: vmmcall\n\t"
+                     "2:\n\t"
+                     ASM_EXTABLE(1b, 2b)
+                     : "+a"(nr) : "D"(arg) : "memory");
     return nr;
 }
 
@@ -89,13 +98,14 @@ static void bench_mmio(void)
 static void bench_vmmcall(void)
 {
     unsigned long first;
+    const char *kind = intel ? "vmcall" : "vmmcall";
     unsigned int wrong = 0;
     uint64_t t0;
 
     fault_clear();
     first = vmmcall(HYPERCALL_XEN_VERSION, XENVER_VERSION);
     if (last_fault.vector != NO_FAULT) {
-        printf("BENCH vmmcall: unavailable (VMMCALL raised %s)\n",
+        printf("BENCH %s: unavailable (%s raised %s)\n", kind, intel ? "VMCALL" : "VMMCALL",
                vector_name(last_fault.vector));
         return;
     }
@@ -103,7 +113,7 @@ static void bench_vmmcall(void)
     t0 = rdtsc();
     for (unsigned int i = 0; i < ITERATIONS; i++)
         wrong += vmmcall(HYPERCALL_XEN_VERSION, XENVER_VERSION) != first;
-    report("vmmcall", t0, rdtsc());
+    report(kind, t0, rdtsc());
     check(wrong == 0 && last_fault.vector == NO_FAULT,
           "the hypercall changed its answer %u times (or faulted: %s)", wrong,
           last_fault.vector == NO_FAULT ? "no" : vector_name(last_fault.vector));
@@ -111,6 +121,7 @@ static void bench_vmmcall(void)
 
 void test_main(void)
 {
+    intel = cpuid(0).b == 0x756e6547;   /* "Genu" (GenuineIntel) */
     bench_cpuid();
     bench_out();
     bench_mmio();
