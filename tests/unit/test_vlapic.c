@@ -1210,22 +1210,72 @@ static void test_timer_masked(void **state)
     assert_true(took(0x45));
 }
 
-/* 11.5.4.1: a write to the timer LVT that changes its mode disarms the timer. */
-static void test_timer_mode_change_disarms(void **state)
+/*
+ * Regression, 11.5.4.1: only "transitions between TSC-deadline mode and other timer
+ * modes" disarm the timer. A switch between one-shot and periodic used to stop it and
+ * clear the initial count; the count runs on, and the mode at zero decides: periodic
+ * reloads, one-shot stops after one more interrupt.
+ */
+static void test_timer_mode_change_keeps_count(void **state)
 {
     s_time_t t0 = clock_ns;
 
     (void)state;
     start_timer(0x46, 0xb, 100);
+    clock_ns = t0 + 30;
     wr(APIC_LVTT, LVTT_PERIODIC | 0x46);
-    assert_int_equal(armed, 0);
-    assert_int_equal(rd(APIC_TMCCT), 0);
+    assert_int_equal(armed, t0 + 100);
+    assert_int_equal(rd(APIC_TMICT), 100);
+    assert_int_equal(rd(APIC_TMCCT), 70);
     fire_at(t0 + 100);
+    assert_true(took(0x46));
+    assert_int_equal(armed, t0 + 200);          /* periodic now: reloaded */
+    assert_int_equal(rd(APIC_TMCCT), 100);
+
+    clock_ns = t0 + 150;
+    wr(APIC_LVTT, 0x46);                        /* back to one-shot */
+    assert_int_equal(rd(APIC_TMCCT), 50);
+    fire_at(t0 + 200);
+    assert_true(took(0x46));
+    assert_int_equal(rd(APIC_TMCCT), 0);
+    fire_at(t0 + 300);                          /* stopped */
     assert_int_equal(vlapic_pending(&lapic), -1);
 
     wr(APIC_TMICT, 100);
-    wr(APIC_LVTT, LVTT_PERIODIC | LVT_MASKED | 0x47);  /* same mode: still armed */
-    assert_int_equal(armed, t0 + 200);
+    wr(APIC_LVTT, LVTT_PERIODIC | LVT_MASKED | 0x47);  /* still armed */
+    assert_int_equal(armed, t0 + 400);
+    wr(APIC_LVTT, LVTT_TSCDL | 0x47);           /* to TSC-deadline: disarmed */
+    assert_int_equal(armed, 0);
+    assert_int_equal(rd(APIC_TMICT), 0);
+    assert_int_equal(rd(APIC_TMCCT), 0);
+}
+
+/*
+ * Regression: a periodic count reloads the moment it reaches zero, so it reads the
+ * count into the current period even when the host timer that runs the expiry is
+ * late. It used to read 0 until then.
+ */
+static void test_timer_periodic_count_when_late(void **state)
+{
+    s_time_t t0 = clock_ns;
+
+    (void)state;
+    start_timer(LVTT_PERIODIC | 0x4a, 0xb, 100);
+    clock_ns = t0 + 130;                        /* the expiry at t0 + 100 not run */
+    assert_int_equal(rd(APIC_TMCCT), 70);
+    clock_ns = t0 + 300;                        /* exactly at a reload */
+    assert_int_equal(rd(APIC_TMCCT), 100);
+    clock_ns = t0 + 399;
+    assert_int_equal(rd(APIC_TMCCT), 1);
+    fire_at(t0 + 399);
+    assert_true(took(0x4a));
+    assert_int_equal(armed, t0 + 400);
+    assert_int_equal(rd(APIC_TMCCT), 1);
+
+    /* one-shot: zero is zero */
+    start_timer(0x4b, 0xb, 100);
+    clock_ns += 150;
+    assert_int_equal(rd(APIC_TMCCT), 0);
 }
 
 /*
@@ -1398,7 +1448,8 @@ int main(void)
         T(test_timer_early_expiry),
         T(test_timer_rearm_and_stop),
         T(test_timer_masked),
-        T(test_timer_mode_change_disarms),
+        T(test_timer_mode_change_keeps_count),
+        T(test_timer_periodic_count_when_late),
         T(test_tsc_deadline),
         T(test_tsc_deadline_ignores_initial_count),
         T(test_lvt_writable_bits),

@@ -237,12 +237,17 @@ static void timer_start_count(struct vlapic *l)
 
 static u32 current_count(const struct vlapic *l)
 {
+    u32 mode = LVTT_MODE(reg(l, APIC_LVTT));
     s_time_t now, left;
 
-    if (!l->timer_deadline || LVTT_MODE(reg(l, APIC_LVTT)) == LVTT_TSCDL)
+    if (!l->timer_deadline || mode == LVTT_TSCDL)
         return 0;
     now = l->ops->now(l->ctx);
     left = l->timer_deadline - now;
+    /* A periodic count reloads the moment it reaches 0, whether or not the host
+     * timer has run the expiry yet (it may be late): it never reads 0 for long. */
+    if (left <= 0 && mode == LVTT_PERIODIC && l->timer_period > 0)
+        left = l->timer_period - (-left) % l->timer_period;
     if (left <= 0)
         return 0;
     return (u32)((u64)left / (divisor(l) * (1000000000ULL / PLATFORM_APIC_TIMER_HZ)));
@@ -306,13 +311,18 @@ static void write_tsc_deadline(struct vlapic *l, u64 tsc)
     l->ops->set_timer(l->ctx, l->timer_deadline);
 }
 
+/*
+ * "Transitions between TSC-deadline mode and other timer modes also disarm the timer"
+ * (SDM 11.5.4.1). Between one-shot and periodic nothing is disarmed: the count runs on
+ * and the new mode decides what happens when it reaches 0 (a periodic one reloads, a
+ * one-shot stops), as on the hardware and in the other virtual APICs.
+ */
 static void write_lvtt(struct vlapic *l, u32 val)
 {
     u32 old_mode = LVTT_MODE(reg(l, APIC_LVTT));
 
     set_reg(l, APIC_LVTT, val & lvts[0].mask);
-    if (LVTT_MODE(val) != old_mode) {
-        /* A mode change disarms the timer (SDM 11.5.4.1). */
+    if ((LVTT_MODE(val) == LVTT_TSCDL) != (old_mode == LVTT_TSCDL)) {
         timer_stop(l);
         set_reg(l, APIC_TMICT, 0);
         l->tsc_deadline = 0;
