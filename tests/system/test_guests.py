@@ -127,6 +127,28 @@ def triple_fault_crashes_only_that_guest(t):
     m.expect_absent(r"FATAL|BUG|Panic")
 
 
+@system_test(timeout=300)
+def failed_vm_entry_crashes_only_that_guest(t):
+    """break_entry= makes the CPU refuse one domain's first VMRUN (EFER bit 63): the
+    hypervisor reports it, crashes that domain and the other runs on."""
+    k = kernel_of("hello")
+    if not k:
+        t.skip("no hello kernel built")
+    where = test_dir(t)
+    bad = write_cfg("broken", k["kernel"], 32, False, where=where)
+    good = write_cfg("good", k["kernel"], 32, False, where=where)
+    m = t.machine(cpus=2, memory="1G", cmdline="break_entry=broken",
+                  modules=[module_spec(bad), module_spec(good), module_spec(k["kernel"])])
+    # The two domains run at once: their lines come in either order.
+    m.expect(r"All domains have ended", 240)
+    assert re.search(r"d\d+: 'broken' crashed: the CPU refused to enter vCPU 0 \(SVM exit "
+                     r"0xffffffff(ffffffff)?, ", m.console), \
+        "the broken domain should crash at its first entry:\n" + m.tail()
+    assert re.search(r"\(d\d+\) RESULT: hello \S+: PASS", m.console), \
+        "the good domain should run and pass:\n" + m.tail()
+    m.expect_absent(r"FATAL|BUG|Panic")
+
+
 # Bad input: (file name, contents or a function making the file, message expected).
 def _truncated_kernel(src, dst):
     data = open(src, "rb").read()

@@ -197,6 +197,30 @@ def triple_fault_crashes_only_that_guest(t):
     expect_end(m)
 
 
+@system_test(timeout=300)
+def failed_vm_entry_crashes_only_that_guest(t):
+    """break_entry= makes VM entry fail for one domain (EFER bit 63, invalid guest
+    state): the hypervisor names the failure and its qualification, crashes that
+    domain, and the other runs on."""
+    k = kernel_of("hello")
+    if not k:
+        t.skip("no hello kernel built")
+    mods = [module_spec(write_cfg("broken", k)), module_spec(write_cfg("good", k)),
+            module_spec(k["kernel"])]
+    m = t.machine(emulator="bochs", cpus=1, memory="512M", cmdline="break_entry=broken",
+                  modules=mods)
+    m.expect(r"VM entry failed: VM-entry failure due to invalid guest state \(exit "
+             r"reason 0x80000021, qualification 0\)", 240)
+    # The two domains run at once: their lines come in either order.
+    m.expect(r"All domains have ended", 300)
+    assert re.search(r"d\d+: 'broken' crashed: the CPU refused to enter vCPU 0", m.console), \
+        "the broken domain should crash at its first entry:\n" + m.tail()
+    assert re.search(r"\(d\d+\) RESULT: hello \S+: PASS", m.console), \
+        "the good domain should run and pass:\n" + m.tail()
+    assert m.wait(60) is not None, "Bochs did not end at the power-off:\n" + m.tail()
+    m.expect_absent(r"FATAL|Panic|BUG")
+
+
 # CPUs without what the backend needs: a clear refusal, and the host boots on.
 REFUSALS = {
     "corei5_lynnfield_750": r"vmx: the CPU has no secondary processor-based VM-execution "

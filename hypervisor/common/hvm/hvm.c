@@ -12,6 +12,7 @@
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/panic.h>
+#include <hv/param.h>
 #include <hv/sched.h>
 #include <hv/smp.h>
 #include <hv/softirq.h>
@@ -431,6 +432,26 @@ void hvm_fpu_load(struct vcpu *v)
 
 /* ---- the run loop ---- */
 
+/*
+ * Testing only: `break_entry=<domain name>` gives that domain's vCPU 0 a state the CPU
+ * must refuse at its first entry, to show that a failed VM entry is reported and
+ * crashes that one domain. The state: EFER with reserved bit 63 set, which VMX
+ * checks on entry with "load IA32_EFER" (Intel SDM 26.3.1.1) and SVM's VMRUN checks
+ * too (AMD APM vol. 2, 15.5.1: any MBZ bit of EFER set gives VMEXIT_INVALID).
+ */
+static char break_entry[DOMAIN_NAME_MAX];
+param_string("break_entry", break_entry);
+
+static void maybe_break_entry(struct vcpu *v)
+{
+    if (likely(!break_entry[0]) || v->id != 0 || v->exits_total != 0 ||
+        strcmp(v->domain->name, break_entry))
+        return;
+    printk(LOG_WARN "d%u: break_entry: vCPU 0 enters with EFER bit 63 set, on purpose\n",
+           v->domain->id);
+    hvm_set_reg(v, HVM_REG_EFER, hvm_get_reg(v, HVM_REG_EFER) | (1ULL << 63));
+}
+
 void hvm_vcpu_run(struct vcpu *v)
 {
     unsigned int cpu = smp_processor_id();
@@ -445,6 +466,7 @@ void hvm_vcpu_run(struct vcpu *v)
             break;
         }
         __atomic_store_n(&v->kick, false, __ATOMIC_SEQ_CST);
+        maybe_break_entry(v);
         intr_assist(v);
         sync_regs(v);
         hvm_funcs.run(v, &exit);
