@@ -324,6 +324,7 @@ struct acpi_header {
 const struct acpi_header *acpi_find_table(const char *signature);
 
 #define FADT_PM_TMR_BLK     76      /* offsets in the FADT */
+#define FADT_PM_TMR_LEN     91
 #define FADT_CENTURY        108
 #define FADT_FLAGS          112
 #define  FADT_TMR_VAL_EXT   (1u << 8)
