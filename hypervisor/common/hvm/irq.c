@@ -220,6 +220,63 @@ void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level)
     spin_unlock_irqrestore(&irq->lock, flags);
 }
 
+void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool level)
+{
+    struct hvm_irq *irq = irq_of(d);
+    unsigned int gsi = PLATFORM_PCI_INTX_GSI(dev, pin);
+    unsigned long flags;
+    u8 bit, *count;
+
+    if (!irq || dev >= ARRAY_SIZE(irq->intx) || pin > 3)
+        return;
+    bit = 1u << pin;
+    count = &irq->pci_gsi_count[gsi - PLATFORM_PCI_GSI_BASE];
+    flags = spin_lock_irqsave(&irq->lock);
+    if (level && !(irq->intx[dev] & bit)) {
+        irq->intx[dev] |= bit;
+        if ((*count)++ == 0)
+            vioapic_set_irq(&irq->ioapic, gsi, true);
+    } else if (!level && (irq->intx[dev] & bit)) {
+        irq->intx[dev] &= ~bit;
+        if (--(*count) == 0)
+            vioapic_set_irq(&irq->ioapic, gsi, false);
+    }
+    spin_unlock_irqrestore(&irq->lock, flags);
+}
+
+/*
+ * An MSI (Intel SDM vol. 3, 11.11.1 and 11.11.2). The redirection hint with a
+ * logical destination makes the message lowest-priority among its targets (as the
+ * chipset would); with a physical destination it is ignored. A level-triggered
+ * message with bit 14 clear (deassert) does nothing: local APICs ignore it.
+ */
+int hvm_msi_deliver(struct domain *d, u64 addr, u32 data)
+{
+    struct hvm_irq *irq = irq_of(d);
+    bool logical = addr & (1u << 2), rh = addr & (1u << 3);
+    struct apic_msg m = {
+        .dest = (addr >> 12) & 0xff,
+        .logical = logical,
+        .mode = (data >> 8) & 7,
+        .vector = data & 0xff,
+        .level = data & (1u << 15),
+    };
+    unsigned long flags;
+
+    if (!irq || addr < PLATFORM_MSI_BASE || addr >= PLATFORM_MSI_BASE + PLATFORM_MSI_SIZE)
+        return -EINVAL;
+    if (m.mode != APIC_MODE_FIXED && m.mode != APIC_MODE_LOWEST && m.mode != APIC_MODE_NMI)
+        return -EINVAL;
+    if (m.level && !(data & (1u << 14)))
+        return 0;
+    if (rh && logical)
+        m.mode = m.mode == APIC_MODE_FIXED ? APIC_MODE_LOWEST : m.mode;
+    flags = spin_lock_irqsave(&irq->lock);
+    apic_deliver(irq, NULL, &m, APIC_SHORTHAND_NONE);
+    spin_unlock_irqrestore(&irq->lock, flags);
+    return 0;
+}
+
 /* ---- the run loop's side ---- */
 
 static bool extint_pending(struct hvm_irq *irq, struct vcpu *v)

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The guest test device (include/public/petrel_test.h): an MMIO page of registers and
- * a buffer, a block of ports with a FIFO, and a register that raises an external
- * interrupt after a delay. Guest test kernels use it to exercise MMIO emulation,
- * string I/O and interrupt delivery; domains get it with `testdev = 1`.
+ * a buffer, a block of ports with a FIFO, a register that raises an external
+ * interrupt after a delay, and registers that send MSIs and drive PCI INTx lines
+ * through the domain's interrupt platform (hv/hvm_irq.h), as later devices will.
+ * Guest test kernels use it to exercise MMIO emulation, string I/O and interrupt
+ * delivery; domains get it with `testdev = 1`.
  */
 #include <hv/domain.h>
 #include <hv/errno.h>
 #include <hv/hvm_io.h>
+#include <hv/hvm_irq.h>
 #include <hv/lib.h>
 #include <hv/mm.h>
 #include <hv/spinlock.h>
@@ -22,12 +25,33 @@ struct testdev {
     u64 accesses;
     u64 exits;                      /* the reading vCPU's exit count, at this read */
     u32 irq_reg;
+    u64 msi_addr;
+    u32 msi_data;
+    u32 msi_refused;
+    u32 intx;
     u8 buffer[TESTDEV_BUFFER_SIZE];
     u8 port_scratch[4];
     u8 fifo[TESTDEV_FIFO_SIZE];
     unsigned int fifo_head, fifo_len;
     struct timer irq_timer;
 };
+
+static u8 reg_byte(u64 value, u64 off, u64 reg)
+{
+    return value >> (8 * (off - reg));
+}
+
+static void set_reg_byte(void *reg, unsigned int size, u64 off, u64 base, u8 b)
+{
+    u64 v = size == 8 ? *(u64 *)reg : *(u32 *)reg;
+    unsigned int sh = 8 * (off - base);
+
+    v = (v & ~(0xffULL << sh)) | ((u64)b << sh);
+    if (size == 8)
+        *(u64 *)reg = v;
+    else
+        *(u32 *)reg = (u32)v;
+}
 
 static u8 mmio_byte(struct testdev *t, u64 off)
 {
@@ -39,6 +63,14 @@ static u8 mmio_byte(struct testdev *t, u64 off)
         return t->accesses >> (8 * (off - TESTDEV_ACCESSES));
     if (off >= TESTDEV_EXITS && off < TESTDEV_EXITS + 8)
         return t->exits >> (8 * (off - TESTDEV_EXITS));
+    if (off >= TESTDEV_MSI_ADDR && off < TESTDEV_MSI_ADDR + 8)
+        return reg_byte(t->msi_addr, off, TESTDEV_MSI_ADDR);
+    if (off >= TESTDEV_MSI_DATA && off < TESTDEV_MSI_DATA + 4)
+        return reg_byte(t->msi_data, off, TESTDEV_MSI_DATA);
+    if (off >= TESTDEV_MSI_SEND && off < TESTDEV_MSI_SEND + 4)
+        return reg_byte(t->msi_refused, off, TESTDEV_MSI_SEND);
+    if (off >= TESTDEV_INTX && off < TESTDEV_INTX + 4)
+        return reg_byte(t->intx, off, TESTDEV_INTX);
     if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE)
         return t->buffer[off - TESTDEV_BUFFER];
     return 0;
@@ -51,7 +83,12 @@ static void irq_fire(void *data)
     hvm_assert_irq(t->d->vcpus[0], t->irq_reg & 0xff);
 }
 
-static void mmio_write_byte(struct testdev *t, u64 off, u8 b, bool *irq)
+/* What a write asks for beyond storing bytes. */
+struct testdev_actions {
+    bool irq, msi, intx;
+};
+
+static void mmio_write_byte(struct testdev *t, u64 off, u8 b, struct testdev_actions *act)
 {
     if (off >= TESTDEV_SCRATCH && off < TESTDEV_SCRATCH + 8) {
         unsigned int sh = 8 * (off - TESTDEV_SCRATCH);
@@ -59,7 +96,16 @@ static void mmio_write_byte(struct testdev *t, u64 off, u8 b, bool *irq)
     } else if (off >= TESTDEV_IRQ && off < TESTDEV_IRQ + 4) {
         unsigned int sh = 8 * (off - TESTDEV_IRQ);
         t->irq_reg = (t->irq_reg & ~(0xffu << sh)) | ((u32)b << sh);
-        *irq = true;
+        act->irq = true;
+    } else if (off >= TESTDEV_MSI_ADDR && off < TESTDEV_MSI_ADDR + 8) {
+        set_reg_byte(&t->msi_addr, 8, off, TESTDEV_MSI_ADDR, b);
+    } else if (off >= TESTDEV_MSI_DATA && off < TESTDEV_MSI_DATA + 4) {
+        set_reg_byte(&t->msi_data, 4, off, TESTDEV_MSI_DATA, b);
+    } else if (off >= TESTDEV_MSI_SEND && off < TESTDEV_MSI_SEND + 4) {
+        act->msi = true;
+    } else if (off >= TESTDEV_INTX && off < TESTDEV_INTX + 4) {
+        set_reg_byte(&t->intx, 4, off, TESTDEV_INTX, b);
+        act->intx = true;
     } else if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE) {
         t->buffer[off - TESTDEV_BUFFER] = b;
     }
@@ -71,23 +117,36 @@ static void testdev_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write,
     struct testdev *t = data;
     u64 off = gpa - TESTDEV_MMIO_BASE;
     unsigned long flags = spin_lock_irqsave(&t->lock);
-    bool irq = false;
+    struct testdev_actions act = { false, false, false };
+    u64 msi_addr;
+    u32 msi_data, intx;
 
     t->accesses++;
     if (write) {
         for (unsigned int i = 0; i < size; i++)
-            mmio_write_byte(t, off + i, *val >> (8 * i), &irq);
+            mmio_write_byte(t, off + i, *val >> (8 * i), &act);
     } else {
         *val = 0;
         t->exits = v->exits_total;   /* counted before the exit is handled */
         for (unsigned int i = 0; i < size; i++)
             *val |= (u64)mmio_byte(t, off + i) << (8 * i);
     }
+    msi_addr = t->msi_addr;
+    msi_data = t->msi_data;
+    intx = t->intx;
     spin_unlock_irqrestore(&t->lock, flags);
-    if (irq && (t->irq_reg >> 8) == 0)
+
+    /* The platform's lock is taken outside the device's. */
+    if (act.msi) {
+        int rc = hvm_msi_deliver(t->d, msi_addr, msi_data);
+        __atomic_store_n(&t->msi_refused, rc ? 1u : 0u, __ATOMIC_RELAXED);
+    }
+    if (act.intx)
+        hvm_pci_intx_set(t->d, intx & 0x1f, (intx >> 8) & 3, intx & TESTDEV_INTX_ASSERT);
+    if (act.irq && (t->irq_reg >> 8) == 0)
         hvm_assert_irq(t->d->vcpus[0], t->irq_reg & 0xff); /* at once: before the
                                                               next instruction */
-    else if (irq)
+    else if (act.irq)
         set_timer(&t->irq_timer, NOW() + MICROSECS(t->irq_reg >> 8));
 }
 

@@ -19,6 +19,7 @@
 #include <hv/types.h>
 #include <hv/vioapic.h>
 #include <hv/vlapic.h>
+#include <public/arch-x86/platform.h>
 
 struct domain;
 struct vcpu;
@@ -29,6 +30,10 @@ struct hvm_irq {
     struct vioapic ioapic;
     struct domain *d;
     unsigned int lowest_rr;     /* round-robin start for lowest-priority delivery */
+    /* PCI INTx: which pins of each bus-0 device are asserted, and how many asserted
+     * pins each PCI GSI has (the line is high while any is). */
+    u8 intx[32];
+    u8 pci_gsi_count[PLATFORM_PCI_GSIS];
     /* The platform's timers and clocks (each its own file, its own lock). */
     struct vpit *pit;           /* common/hvm/i8254.c glue */
     struct vrtc *rtc;           /* common/hvm/mc146818.c glue */
@@ -60,8 +65,15 @@ void hvm_irq_destroy(struct domain *d);
  * edge (what an edge-triggered ISA device does). */
 void hvm_isa_irq_set(struct domain *d, unsigned int irq, bool level);
 void hvm_isa_irq_pulse(struct domain *d, unsigned int irq);
-/* Drive a GSI that no ISA line shares (PCI INTx, GSI 16+). */
+/* Drive a GSI that no ISA line shares (GSI 16+), alone: a device that owns its line. */
 void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level);
+/* Assert or deassert PCI INTx pin `pin` (0-3: INTA#-INTD#) of bus-0 device `dev`
+ * (0-31); shared lines are wire-ORed (PLATFORM_PCI_INTX_GSI). Idempotent. */
+void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool level);
+/* Deliver an MSI: the device's write of `data` to `addr`. -EINVAL (and nothing
+ * delivered) when the address is outside the MSI window or the message is one a
+ * device cannot send (SMI, INIT, SIPI, ExtINT, reserved modes). */
+int hvm_msi_deliver(struct domain *d, u64 addr, u32 data);
 
 /* For the run loop, with interrupts off: the vector to inject now, if the guest can
  * take one (acknowledging it at its controller), or -1. *blocked says a vector waits

@@ -45,6 +45,16 @@
                                        so far, this read's own included (benchmarks
                                        divide a difference of two reads by the work
                                        done between them) */
+#define TESTDEV_MSI_ADDR    0x028   /* RW, 64 bits: an MSI's address (0xfee.....) */
+#define TESTDEV_MSI_DATA    0x030   /* RW, 32 bits: the MSI's data */
+#define TESTDEV_MSI_SEND    0x034   /* W: any write sends the MSI (address, data);
+                                       R, 32 bits: 0 if the last one was delivered, 1
+                                       if the platform refused it */
+#define TESTDEV_INTX        0x038   /* RW, 32 bits: drive a PCI INTx line: bits 4:0
+                                       the bus-0 device, 9:8 the pin (INTA#-INTD#), bit
+                                       16 asserted; a write acts, a read gives the
+                                       last value written */
+#define TESTDEV_INTX_ASSERT (1u << 16)
 #define TESTDEV_BUFFER      0x100   /* RW, 256 bytes of plain storage */
 #define TESTDEV_BUFFER_SIZE 0x100
 

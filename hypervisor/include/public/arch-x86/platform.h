@@ -19,6 +19,24 @@
 /* ISA IRQ n is GSI n, except the timer: IRQ0 is GSI 2 (the MADT's one override,
  * edge-triggered, active high, as on every PC). */
 #define PLATFORM_ISA_IRQS       16
+
+/*
+ * PCI INTx on bus 0: device d's pin p (0-3 for INTA#-INTD#) drives GSI
+ *     PLATFORM_PCI_GSI_BASE + (4 * d + p) % PLATFORM_PCI_GSIS
+ * (level-triggered, active low as ACPI's _PRT will say). Devices 0-7 get lines of
+ * their own; higher devices share, wire-ORed. PLATFORM_PCI_INTX_GSI() computes it.
+ */
+#define PLATFORM_PCI_GSI_BASE   16
+#define PLATFORM_PCI_GSIS       32
+#define PLATFORM_PCI_INTX_GSI(dev, pin) \
+    (PLATFORM_PCI_GSI_BASE + (4 * (dev) + (pin)) % PLATFORM_PCI_GSIS)
+
+/* MSI: a device's message is a 32-bit write of its data to its address in this
+ * window (Intel SDM vol. 3, 11.11: address bits 19:12 the destination APIC ID, bit 3
+ * redirection hint, bit 2 logical destination; data bits 7:0 the vector, 10:8 the
+ * delivery mode, 14 level, 15 trigger mode). */
+#define PLATFORM_MSI_BASE       0xfee00000u
+#define PLATFORM_MSI_SIZE       0x100000u
 #define PLATFORM_IRQ0_GSI       2
 
 /* Legacy ports. */
