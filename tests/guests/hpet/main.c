@@ -32,7 +32,8 @@
  *      and the PIT's ticks come back
  *
  * Tolerance: rates as in pit-pic (the typical interval within 10%, the count at most
- * 10% above), the counter's rate within 2% over 100 ms: the TSC has been calibrated
+ * 10% above; 15% for the legacy route's 250 Hz, whose point is that the PIT's 1 kHz
+ * does not get through too: that would be 1250 Hz), the counter's rate within 2% over 100 ms: the TSC has been calibrated
  * against the PM timer, both are derived from the host's clock, and an emulator's
  * pauses land on both sides of the measurement alike. Interrupts may come late
  * (the host), never early. Comparators are set 5 ms ahead: under nested emulation
@@ -372,7 +373,7 @@ static void test_legacy(void)
     /* Timer 0 at 250 Hz: a PIT getting through as well would make it 1250 Hz. */
     hpet_write32(HPET_CONFIG, hpet_read32(HPET_CONFIG) | HPET_CFG_LEGACY);
     periodic_start(0, 4 * TICKS_PER_MS, 0);
-    check_irq_rate("HPET timer 0, legacy route, on IRQ0", &irq0, 250000, 100, 10);
+    check_irq_rate("HPET timer 0, legacy route, on IRQ0", &irq0, 250000, 100, 15);
 
     irq8_irqs = 0;
     hpet_write32(HPET_TN_CONFIG(1), 0);

@@ -24,7 +24,9 @@
  *   6. without reading register C no further interrupt comes ("IRQF ... the IRQ pin
  *      stays low until C is read"); reading C lets them go on
  *   7. UIP: it rises, falls, and then register C has UF and the seconds moved on by
- *      one; UIP lasts at most 244 + 1984 us (taken as 10 ms under an emulator)
+ *      one; UIP lasts at most 244 + 1984 us, taken as 50 ms: an emulator on a busy
+ *      host can stop the guest for many milliseconds between two polls, but UIP
+ *      left set for a large part of the second is caught
  *   8. the update-ended and alarm interrupts: 2024-02-29 11:59:58 PM in 12-hour BCD,
  *      the alarm set to any hour (0xff, "don't care"), minute 0, second 0: three
  *      update interrupts one second apart (against the TSC), the seconds register
@@ -304,8 +306,8 @@ static void test_periodic(bool petrel)
     cmos_write(RTC_REG_A, REG_A_32KHZ | RS_1024HZ);
     read_c = false;
     c0 = irqs;
-    if (!wait_for(irqs != c0, 100000)) {
-        fail("1024 Hz: no interrupt in 100 ms");
+    if (!wait_for(irqs != c0, 500000)) {
+        fail("1024 Hz: no interrupt in 500 ms");
     } else {
         check(quiet_for(20), "register C not read: %lu more interrupts in 20 ms",
               irqs - c0 - 1);
@@ -314,7 +316,7 @@ static void test_periodic(bool petrel)
               "register C %#x after an unacknowledged periodic interrupt", c);
         read_c = true;
         c0 = irqs;
-        check(wait_for(irqs - c0 >= 5, 100000), "register C read: %lu interrupts in 100 ms",
+        check(wait_for(irqs - c0 >= 5, 500000), "register C read: %lu interrupts in 500 ms",
               irqs - c0);
         printf("register C not read: nothing for 20 ms (C %#x); read: interrupts again\n", c);
     }
@@ -328,13 +330,14 @@ static void test_periodic(bool petrel)
 static void test_uip(void)
 {
     uint8_t s0 = 0, s1, c, a = 0;
-    uint64_t t0, t1, end = rdtsc() + us_to_tsc(2500000);
+    uint64_t t0, t1, end = rdtsc() + us_to_tsc(4500000);
     bool seen = false;
 
     set_b(RTC_B_24H | RTC_B_BINARY, 0);
     cmos_read(RTC_REG_C);
     /* The index stays on register A: one port access a poll, so that the 244 us
-     * of UIP are not missed under an emulator. Seconds are read right after a poll
+     * of UIP are not missed under an emulator (a busy host may still hold the guest
+     * through one; hence up to four updates). Seconds are read right after a poll
      * saw UIP clear: they are good for 244 us ("UIP ... Update Cycle"). */
     while (!seen && rdtsc() < end) {
         outb(PLATFORM_RTC, RTC_SECONDS);
@@ -345,7 +348,7 @@ static void test_uip(void)
     }
     t0 = rdtsc();
     if (!seen) {
-        fail("UIP never seen set in 2.5 s");
+        fail("UIP never seen set in 4.5 s");
         return;
     }
     while ((a = inb(PLATFORM_RTC + 1)) & RTC_A_UIP && rdtsc() - t0 < us_to_tsc(100000))
@@ -356,7 +359,7 @@ static void test_uip(void)
     printf("UIP set for %" PRIu64 " us; seconds %u -> %u; then register C %#x\n",
            tsc_to_us(t1 - t0), s0, s1, c);
     check(!(a & RTC_A_UIP), "UIP still set after 100 ms");
-    check(tsc_to_us(t1 - t0) <= 10000, "UIP set for %" PRIu64 " us", tsc_to_us(t1 - t0));
+    check(tsc_to_us(t1 - t0) <= 50000, "UIP set for %" PRIu64 " us", tsc_to_us(t1 - t0));
     check(s1 == (s0 + 1) % 60 || s1 == (s0 + 2) % 60,
           "the seconds went from %u to %u over an update", s0, s1);
     check(c & RTC_C_UF, "after UIP, UF not set in register C (%#x)", c);
