@@ -154,6 +154,7 @@ static int create_vcpus(struct domain *d, unsigned int n)
         v->state = VCPU_OFFLINE;
         v->hvm.nmi_iret_rip = ~0ULL;
         v->hvm.wait_sipi = i != 0; /* APs wait for INIT-SIPI-SIPI from the BSP */
+        v->hvm.tsc_offset = d->tsc_offset;
         rc = hvm_vcpu_fpu_alloc(v);
         if (!rc)
             rc = hvm_funcs.vcpu_init(v);
@@ -202,6 +203,9 @@ struct domain *domain_create(const struct domain_params *p, char *err, size_t er
     d->id = next_domid++;
     spin_unlock_irqrestore(&domlist_lock, flags);
 
+    /* The guest's TSC starts at 0; set before the vCPUs exist, whose VMCB or VMCS
+     * takes its offset from here. */
+    d->tsc_offset = -(s64)rdtsc();
     rc = p2m_init(&d->p2m, hvm_funcs.p2m_format);
     if (!rc)
         rc = hvm_funcs.domain_init(d);
@@ -211,7 +215,6 @@ struct domain *domain_create(const struct domain_params *p, char *err, size_t er
         rc = populate_ram(d, p->memory_mib << 20);
     if (rc)
         goto fail;
-    d->tsc_offset = -(s64)rdtsc(); /* the guest's TSC starts at 0 */
     rc = hvm_debugport_init(d);
     if (!rc && p->platform)
         rc = hvm_irq_init(d);

@@ -86,6 +86,15 @@ void vcpu_kick(struct vcpu *v)
         smp_send_event_check(v->processor);
 }
 
+bool sched_work_pending(void)
+{
+    struct sched_pcpu *s = &this_cpu(sched_pcpu);
+
+    /* Lock-free: vcpu_wake() queues under the lock and only then sends its IPI, so
+     * a queueing we do not see here is followed by an IPI that ends the HLT. */
+    return !list_empty(&s->runq);
+}
+
 bool sched_should_yield(unsigned int cpu)
 {
     return __atomic_load_n(&per_cpu(sched_pcpu, cpu).need_resched, __ATOMIC_SEQ_CST);

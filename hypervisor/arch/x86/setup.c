@@ -92,11 +92,11 @@ void __noreturn idle_loop(void)
         if (schedule())
             continue;
         local_irq_disable();
-        if (softirq_pending(smp_processor_id())) {
+        if (softirq_pending(smp_processor_id()) || sched_work_pending()) {
             local_irq_enable();
             continue;
         }
-        safe_halt();
+        safe_halt(); /* STI; HLT: an interrupt from here on ends the HLT */
     }
 }
 

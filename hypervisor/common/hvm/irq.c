@@ -35,6 +35,11 @@ static unsigned int isa_irq_to_gsi(unsigned int irq)
 /* Something became pending for v: wake it from HLT, or make it look again. */
 static void irq_kick(struct vcpu *v)
 {
+    /* The pending bit the caller set must be visible before we read the state:
+     * vcpu_block() stores the state, then reads the pending bits; without a full
+     * barrier here, x86 may order our load before our store and both sides miss
+     * (the store-buffer case of Intel SDM vol. 3, 9.2.3.4). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_BLOCKED) {
         if (v->hvm.halted_with_if)
             vcpu_wake(v);
@@ -138,14 +143,15 @@ static u64 lapic_guest_tsc(void *ctx)
 {
     struct vcpu *v = ctx;
 
-    return rdtsc() + v->domain->tsc_offset;
+    return rdtsc() + __atomic_load_n(&v->hvm.tsc_offset, __ATOMIC_RELAXED);
 }
 
 static s_time_t lapic_tsc_to_time(void *ctx, u64 guest_tsc)
 {
     struct vcpu *v = ctx;
 
-    return tsc_to_system_time(guest_tsc - v->domain->tsc_offset);
+    return tsc_to_system_time(guest_tsc - __atomic_load_n(&v->hvm.tsc_offset,
+                                                           __ATOMIC_RELAXED));
 }
 
 static void lapic_send_ipi(void *ctx, const struct apic_msg *m, unsigned int shorthand)

@@ -97,9 +97,13 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
     switch (msr) {
     case MSR_EFER:
         return write_efer(v, val);
-    case MSR_IA32_TSC:
-        hvm_set_reg(v, HVM_REG_TSC_OFFSET, val - rdtsc());
+    case MSR_IA32_TSC: {
+        s64 offset = (s64)(val - rdtsc());
+
+        hvm_set_reg(v, HVM_REG_TSC_OFFSET, (u64)offset);
+        __atomic_store_n(&v->hvm.tsc_offset, offset, __ATOMIC_RELAXED);
         return 0;
+    }
     case MSR_IA32_PAT:
         if (!pat_valid(val))
             return -EPERM;

@@ -163,6 +163,10 @@ struct hvm_vcpu {
     u64 gprs[NR_GPRS];      /* saved by the entry stub (RAX/RSP: see hvm_get_gpr) */
     u64 cache[HVM_NR_REGS];
     u32 cache_valid, cache_dirty;
+    /* Guest TSC = host TSC + this: the domain's offset until the guest writes
+     * IA32_TSC; the backend holds the live copy (HVM_REG_TSC_OFFSET), this one is for
+     * the virtual platform's timers, which run on other CPUs' timer interrupts. */
+    s64 tsc_offset;
     struct hvm_event pending_exc; /* an exception to inject at the next entry */
     bool exc_pending;
     u64 irq_pending[HVM_IRQ_WORDS]; /* external interrupt vectors asserted (atomic) */

@@ -33,5 +33,9 @@ bool sched_should_yield(unsigned int cpu);
 /* Run the next runnable vCPU of this pCPU, if any, until it stops; returns false when
  * there was none. Called from the idle loop with interrupts enabled. */
 bool schedule(void);
+/* Is a vCPU queued on this pCPU? The idle loop asks with interrupts off, just before
+ * it halts: a vCPU woken after schedule() found nothing, whose event-check IPI came
+ * before interrupts went off, would otherwise sleep until the next interrupt. */
+bool sched_work_pending(void);
 
 #endif /* HV_SCHED_H */
