@@ -26,10 +26,14 @@ class Skip(Exception):
     pass
 
 
-def system_test(timeout=180, slow=False, name=None):
-    """Register a system test. `slow` ones run only with --slow (make test-slow)."""
+def system_test(timeout=180, slow=False, name=None, exclusive=False):
+    """Register a system test. `slow` ones run only with --slow (make test-slow).
+    `exclusive` ones measure time (interrupt rates, clocks against each other) and
+    run one at a time after the others, on an otherwise idle host: on a 2-CPU
+    machine shared with other emulators, a guest's timer ticks come late and bunch
+    up, which no honest tolerance absorbs."""
     def wrap(fn):
-        REGISTRY.append({"fn": fn, "timeout": timeout, "slow": slow,
+        REGISTRY.append({"fn": fn, "timeout": timeout, "slow": slow, "exclusive": exclusive,
                          "name": name or fn.__name__.replace("_", "-"),
                          "module": fn.__module__})
         return fn

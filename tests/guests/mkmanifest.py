@@ -14,6 +14,8 @@ from the test's test.conf, `key = value` lines ('#' starts a comment):
     vcpus       optional: the CPUs (vCPUs) the machine must have, 1 to 16 (default 1);
                 the kernel finds them by their APIC IDs 0 to vcpus-1
     testdev     1 if it needs Petrel's test device
+    timing      1 if it measures time (interrupt rates, clocks): its runs then
+                happen one at a time on an otherwise idle host (tests/harness.py)
     bare        what plain QEMU (no hypervisor) gives: pass, skip or crash
     expect      what a Petrel domain must give: pass or crash
     description one line
@@ -23,7 +25,8 @@ import json
 import os
 import sys
 
-KEYS = {"modes", "entries", "memory", "vcpus", "testdev", "bare", "expect", "description"}
+KEYS = {"modes", "entries", "memory", "vcpus", "testdev", "timing", "bare", "expect",
+        "description"}
 MAX_VCPUS = 16                      # MAX_CPUS in common/layout.h
 OUTCOMES = {"bare": ("pass", "skip", "crash"), "expect": ("pass", "crash")}
 
@@ -77,6 +80,7 @@ def main():
             "memory": int(conf["memory"]),
             "vcpus": int(conf["vcpus"]),
             "testdev": conf.get("testdev", "0") == "1",
+            "timing": conf.get("timing", "0") == "1",
             "bare": conf["bare"],
             "expect": conf["expect"],
             "description": conf["description"],

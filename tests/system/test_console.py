@@ -24,9 +24,13 @@ def debug_keys(t):
     m.send("i")
     m.expect(r"GSI 4: vector 0x[0-9a-f]+, dest 0, edge, high", 30)  # the serial line
     m.send("d")
-    for cpu in range(4):
-        m.expect(r"CPU %d is in:" % cpu, 30)
+    # The CPUs answer at once, their reports in any order (each printed whole).
+    seen = set()
+    for _ in range(4):
+        seen.add(int(m.expect(r"CPU (\d) is in:", 30).group(1)))
         m.expect(r"idle_loop", 10)
+    assert seen == {0, 1, 2, 3}, "stack traces from CPUs %s, not 0-3:\n%s" % (
+        sorted(seen), m.tail())
     m.send("l")
     m.expect(r"---- console ring \(last 4 KiB\) ----", 30)
     m.send("x")

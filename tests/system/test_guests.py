@@ -66,9 +66,24 @@ def run_result(m, test, mode, timeout):
     return r.group(1), r.group(2).lstrip(": ")
 
 
-@parametrize(KERNELS or [None], key=lambda k: "%s-%s" % (k["test"], k["mode"]) if k else "none")
+def kernel_key(k):
+    return "%s-%s" % (k["test"], k["mode"]) if k else "none"
+
+
+@parametrize([k for k in KERNELS if not k.get("timing")] or [None], key=kernel_key)
 @system_test(timeout=300)
 def kernel(t, k):
+    run_kernel(t, k)
+
+
+# Kernels that measure time run alone (harness.py, `exclusive`).
+@parametrize([k for k in KERNELS if k.get("timing")], key=kernel_key)
+@system_test(timeout=300, name="kernel", exclusive=True)
+def kernel_timing(t, k):
+    run_kernel(t, k)
+
+
+def run_kernel(t, k):
     if k is None:
         t.skip("no guest kernels built (%s missing)" % MANIFEST)
     vcpus = k.get("vcpus", 1)
