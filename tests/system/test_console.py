@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """The hypervisor console: debug keys, options, power off and reboot."""
+import re
+import time
+
 from harness import system_test
 
 READY = r"ready: \d+ CPUs online"
@@ -23,14 +26,20 @@ def debug_keys(t):
     m.expect(r"Time: \d+\.\d+ s since calibration; TSC \d+ kHz", 30)
     m.send("i")
     m.expect(r"GSI 4: vector 0x[0-9a-f]+, dest 0, edge, high", 30)  # the serial line
+    start = len(m.console)
     m.send("d")
-    # The CPUs answer at once, their reports in any order (each printed whole).
-    seen = set()
-    for _ in range(4):
-        seen.add(int(m.expect(r"CPU (\d) is in:", 30).group(1)))
-        m.expect(r"idle_loop", 10)
-    assert seen == {0, 1, 2, 3}, "stack traces from CPUs %s, not 0-3:\n%s" % (
-        sorted(seen), m.tail())
+    # The CPUs answer at once: printk keeps each line whole, but their reports'
+    # lines interleave. Wait for a report from each CPU, each ending in the idle loop.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        text = m.console[start:]
+        seen = set(int(c) for c in re.findall(r"CPU (\d) is in:", text))
+        if seen == {0, 1, 2, 3} and len(re.findall(r"\] idle_loop\+", text)) >= 4:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the 'd' key: stack traces from CPUs %s, not 0-3, or fewer "
+                             "than 4 in the idle loop:\n%s" % (sorted(seen), m.tail()))
     m.send("l")
     m.expect(r"---- console ring \(last 4 KiB\) ----", 30)
     m.send("x")
