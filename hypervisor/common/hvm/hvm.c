@@ -366,6 +366,25 @@ static bool handle_init_sipi(struct vcpu *v)
 #define ATTR_TSS32  0x08b   /* P, type 11: 32-bit busy TSS */
 #define ATTR_LDT    0x082   /* P, type 2: LDT */
 
+/*
+ * Testing only: `break_entry=<domain name>` gives that domain's vCPU 0 a boot state
+ * the CPU must refuse at its first entry, to show that a failed VM entry is reported and
+ * crashes that one domain. The state: EFER with reserved bit 63 set, which VMX
+ * checks on entry with "load IA32_EFER" (Intel SDM 26.3.1.1) and SVM's VMRUN checks
+ * too (AMD APM vol. 2, 15.5.1: any MBZ bit of EFER set gives VMEXIT_INVALID).
+ */
+static char break_entry[DOMAIN_NAME_MAX];
+param_string("break_entry", break_entry);
+
+static void maybe_break_entry(struct vcpu *v)
+{
+    if (likely(!break_entry[0]) || v->id != 0 || strcmp(v->domain->name, break_entry))
+        return;
+    printk(LOG_WARN "d%u: break_entry: vCPU 0 enters with EFER bit 63 set, on purpose\n",
+           v->domain->id);
+    hvm_set_reg(v, HVM_REG_EFER, hvm_get_reg(v, HVM_REG_EFER) | (1ULL << 63));
+}
+
 void hvm_set_boot_state(struct vcpu *v, const struct hvm_boot_state *s)
 {
     struct segment code, data, tr = { 0, ATTR_TSS32, 0x67, 0 };
@@ -397,6 +416,7 @@ void hvm_set_boot_state(struct vcpu *v, const struct hvm_boot_state *s)
     hvm_set_reg(v, HVM_REG_RIP, s->rip);
     for (unsigned int i = 0; i < NR_GPRS; i++)
         hvm_set_gpr(v, i, s->gprs[i]);
+    maybe_break_entry(v);
 }
 
 /* ---- the guest's x87/SSE state ---- */
@@ -432,26 +452,6 @@ void hvm_fpu_load(struct vcpu *v)
 
 /* ---- the run loop ---- */
 
-/*
- * Testing only: `break_entry=<domain name>` gives that domain's vCPU 0 a state the CPU
- * must refuse at its first entry, to show that a failed VM entry is reported and
- * crashes that one domain. The state: EFER with reserved bit 63 set, which VMX
- * checks on entry with "load IA32_EFER" (Intel SDM 26.3.1.1) and SVM's VMRUN checks
- * too (AMD APM vol. 2, 15.5.1: any MBZ bit of EFER set gives VMEXIT_INVALID).
- */
-static char break_entry[DOMAIN_NAME_MAX];
-param_string("break_entry", break_entry);
-
-static void maybe_break_entry(struct vcpu *v)
-{
-    if (likely(!break_entry[0]) || v->id != 0 || v->exits_total != 0 ||
-        strcmp(v->domain->name, break_entry))
-        return;
-    printk(LOG_WARN "d%u: break_entry: vCPU 0 enters with EFER bit 63 set, on purpose\n",
-           v->domain->id);
-    hvm_set_reg(v, HVM_REG_EFER, hvm_get_reg(v, HVM_REG_EFER) | (1ULL << 63));
-}
-
 void hvm_vcpu_run(struct vcpu *v)
 {
     unsigned int cpu = smp_processor_id();
@@ -466,7 +466,6 @@ void hvm_vcpu_run(struct vcpu *v)
             break;
         }
         __atomic_store_n(&v->kick, false, __ATOMIC_SEQ_CST);
-        maybe_break_entry(v);
         intr_assist(v);
         sync_regs(v);
         hvm_funcs.run(v, &exit);

@@ -53,7 +53,7 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
         *val = hvm_get_reg(v, HVM_REG_EFER);
         return 0;
     case MSR_IA32_TSC:
-        *val = rdtsc() + hvm_get_reg(v, HVM_REG_TSC_OFFSET);
+        *val = rdtsc() + v->hvm.tsc_offset;
         return 0;
     case MSR_IA32_PAT:
         *val = hvm_get_reg(v, HVM_REG_PAT);

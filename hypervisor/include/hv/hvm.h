@@ -164,8 +164,9 @@ struct hvm_vcpu {
     u64 cache[HVM_NR_REGS];
     u32 cache_valid, cache_dirty;
     /* Guest TSC = host TSC + this: the domain's offset until the guest writes
-     * IA32_TSC; the backend holds the live copy (HVM_REG_TSC_OFFSET), this one is for
-     * the virtual platform's timers, which run on other CPUs' timer interrupts. */
+     * IA32_TSC. The core's copy, read by RDMSR and by the virtual platform's timers
+     * (on other CPUs' timer interrupts); the backend's VMCB/VMCS field follows it
+     * (HVM_REG_TSC_OFFSET, written only with it). */
     s64 tsc_offset;
     struct hvm_event pending_exc; /* an exception to inject at the next entry */
     bool exc_pending;
