@@ -21,14 +21,15 @@
 struct testdev {
     struct domain *d;
     spinlock_t lock;
+    /* The registers of regs[] below, each kept in a u64 whatever its width. */
     u64 scratch;
     u64 accesses;
     u64 exits;                      /* the reading vCPU's exit count, at this read */
-    u32 irq_reg;
+    u64 irq_reg;
     u64 msi_addr;
-    u32 msi_data;
-    u32 msi_refused;
-    u32 intx;
+    u64 msi_data;
+    u64 msi_refused;
+    u64 intx;
     u8 buffer[TESTDEV_BUFFER_SIZE];
     u8 port_scratch[4];
     u8 fifo[TESTDEV_FIFO_SIZE];
@@ -36,44 +37,71 @@ struct testdev {
     struct timer irq_timer;
 };
 
-static u8 reg_byte(u64 value, u64 off, u64 reg)
+/* What a write asks for beyond storing bytes. */
+enum testdev_action { ACT_NONE, ACT_IRQ, ACT_MSI, ACT_INTX };
+
+/* The MMIO registers: where, how wide, what holds them, whether a write stores into
+ * it, and what a write then does. (The ID and the buffer are handled apart.) */
+static const struct testdev_reg {
+    u32 off, width;
+    size_t field;
+    bool writable;
+    enum testdev_action action;
+} regs[] = {
+    { TESTDEV_SCRATCH, 8, offsetof(struct testdev, scratch), true, ACT_NONE },
+    { TESTDEV_ACCESSES, 8, offsetof(struct testdev, accesses), false, ACT_NONE },
+    { TESTDEV_EXITS, 8, offsetof(struct testdev, exits), false, ACT_NONE },
+    { TESTDEV_IRQ, 4, offsetof(struct testdev, irq_reg), true, ACT_IRQ },
+    { TESTDEV_MSI_ADDR, 8, offsetof(struct testdev, msi_addr), true, ACT_NONE },
+    { TESTDEV_MSI_DATA, 4, offsetof(struct testdev, msi_data), true, ACT_NONE },
+    { TESTDEV_MSI_SEND, 4, offsetof(struct testdev, msi_refused), false, ACT_MSI },
+    { TESTDEV_INTX, 4, offsetof(struct testdev, intx), true, ACT_INTX },
+};
+
+/* The register holding byte `off`, and that byte's shift in it; NULL if none. */
+static const struct testdev_reg *reg_at(u64 off, unsigned int *shift)
 {
-    return value >> (8 * (off - reg));
+    for (unsigned int i = 0; i < ARRAY_SIZE(regs); i++)
+        if (off >= regs[i].off && off < regs[i].off + regs[i].width) {
+            *shift = 8 * (off - regs[i].off);
+            return &regs[i];
+        }
+    return NULL;
 }
 
-static void set_reg_byte(void *reg, unsigned int size, u64 off, u64 base, u8 b)
+static u64 *reg_field(struct testdev *t, const struct testdev_reg *r)
 {
-    u64 v = size == 8 ? *(u64 *)reg : *(u32 *)reg;
-    unsigned int sh = 8 * (off - base);
-
-    v = (v & ~(0xffULL << sh)) | ((u64)b << sh);
-    if (size == 8)
-        *(u64 *)reg = v;
-    else
-        *(u32 *)reg = (u32)v;
+    return (u64 *)((char *)t + r->field);
 }
 
 static u8 mmio_byte(struct testdev *t, u64 off)
 {
+    unsigned int sh;
+    const struct testdev_reg *r = reg_at(off, &sh);
+
+    if (r)
+        return *reg_field(t, r) >> sh;
     if (off < TESTDEV_ID + 4)
         return TESTDEV_ID_VALUE >> (8 * (off - TESTDEV_ID));
-    if (off >= TESTDEV_SCRATCH && off < TESTDEV_SCRATCH + 8)
-        return t->scratch >> (8 * (off - TESTDEV_SCRATCH));
-    if (off >= TESTDEV_ACCESSES && off < TESTDEV_ACCESSES + 8)
-        return t->accesses >> (8 * (off - TESTDEV_ACCESSES));
-    if (off >= TESTDEV_EXITS && off < TESTDEV_EXITS + 8)
-        return t->exits >> (8 * (off - TESTDEV_EXITS));
-    if (off >= TESTDEV_MSI_ADDR && off < TESTDEV_MSI_ADDR + 8)
-        return reg_byte(t->msi_addr, off, TESTDEV_MSI_ADDR);
-    if (off >= TESTDEV_MSI_DATA && off < TESTDEV_MSI_DATA + 4)
-        return reg_byte(t->msi_data, off, TESTDEV_MSI_DATA);
-    if (off >= TESTDEV_MSI_SEND && off < TESTDEV_MSI_SEND + 4)
-        return reg_byte(t->msi_refused, off, TESTDEV_MSI_SEND);
-    if (off >= TESTDEV_INTX && off < TESTDEV_INTX + 4)
-        return reg_byte(t->intx, off, TESTDEV_INTX);
     if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE)
         return t->buffer[off - TESTDEV_BUFFER];
     return 0;
+}
+
+static void mmio_write_byte(struct testdev *t, u64 off, u8 b, bool act[])
+{
+    unsigned int sh;
+    const struct testdev_reg *r = reg_at(off, &sh);
+
+    if (r) {
+        if (r->writable) {
+            u64 *f = reg_field(t, r);
+            *f = (*f & ~(0xffULL << sh)) | ((u64)b << sh);
+        }
+        act[r->action] = true;
+    } else if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE) {
+        t->buffer[off - TESTDEV_BUFFER] = b;
+    }
 }
 
 static void irq_fire(void *data)
@@ -83,48 +111,19 @@ static void irq_fire(void *data)
     hvm_assert_irq(t->d->vcpus[0], t->irq_reg & 0xff);
 }
 
-/* What a write asks for beyond storing bytes. */
-struct testdev_actions {
-    bool irq, msi, intx;
-};
-
-static void mmio_write_byte(struct testdev *t, u64 off, u8 b, struct testdev_actions *act)
-{
-    if (off >= TESTDEV_SCRATCH && off < TESTDEV_SCRATCH + 8) {
-        unsigned int sh = 8 * (off - TESTDEV_SCRATCH);
-        t->scratch = (t->scratch & ~(0xffULL << sh)) | ((u64)b << sh);
-    } else if (off >= TESTDEV_IRQ && off < TESTDEV_IRQ + 4) {
-        unsigned int sh = 8 * (off - TESTDEV_IRQ);
-        t->irq_reg = (t->irq_reg & ~(0xffu << sh)) | ((u32)b << sh);
-        act->irq = true;
-    } else if (off >= TESTDEV_MSI_ADDR && off < TESTDEV_MSI_ADDR + 8) {
-        set_reg_byte(&t->msi_addr, 8, off, TESTDEV_MSI_ADDR, b);
-    } else if (off >= TESTDEV_MSI_DATA && off < TESTDEV_MSI_DATA + 4) {
-        set_reg_byte(&t->msi_data, 4, off, TESTDEV_MSI_DATA, b);
-    } else if (off >= TESTDEV_MSI_SEND && off < TESTDEV_MSI_SEND + 4) {
-        act->msi = true;
-    } else if (off >= TESTDEV_INTX && off < TESTDEV_INTX + 4) {
-        set_reg_byte(&t->intx, 4, off, TESTDEV_INTX, b);
-        act->intx = true;
-    } else if (off >= TESTDEV_BUFFER && off < TESTDEV_BUFFER + TESTDEV_BUFFER_SIZE) {
-        t->buffer[off - TESTDEV_BUFFER] = b;
-    }
-}
-
 static void testdev_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u64 *val,
                          void *data)
 {
     struct testdev *t = data;
     u64 off = gpa - TESTDEV_MMIO_BASE;
     unsigned long flags = spin_lock_irqsave(&t->lock);
-    struct testdev_actions act = { false, false, false };
-    u64 msi_addr;
-    u32 msi_data, intx;
+    bool act[ACT_INTX + 1] = { false };
+    u64 msi_addr, msi_data, intx, irq_reg;
 
     t->accesses++;
     if (write) {
         for (unsigned int i = 0; i < size; i++)
-            mmio_write_byte(t, off + i, *val >> (8 * i), &act);
+            mmio_write_byte(t, off + i, *val >> (8 * i), act);
     } else {
         *val = 0;
         t->exits = v->exits_total;   /* counted before the exit is handled */
@@ -134,20 +133,21 @@ static void testdev_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write,
     msi_addr = t->msi_addr;
     msi_data = t->msi_data;
     intx = t->intx;
+    irq_reg = t->irq_reg;
     spin_unlock_irqrestore(&t->lock, flags);
 
     /* The platform's lock is taken outside the device's. */
-    if (act.msi) {
-        int rc = hvm_msi_deliver(t->d, msi_addr, msi_data);
+    if (act[ACT_MSI]) {
+        int rc = hvm_msi_deliver(t->d, msi_addr, (u32)msi_data);
         __atomic_store_n(&t->msi_refused, rc ? 1u : 0u, __ATOMIC_RELAXED);
     }
-    if (act.intx)
+    if (act[ACT_INTX])
         hvm_pci_intx_set(t->d, intx & 0x1f, (intx >> 8) & 3, intx & TESTDEV_INTX_ASSERT);
-    if (act.irq && (t->irq_reg >> 8) == 0)
-        hvm_assert_irq(t->d->vcpus[0], t->irq_reg & 0xff); /* at once: before the
-                                                              next instruction */
-    else if (act.irq)
-        set_timer(&t->irq_timer, NOW() + MICROSECS(t->irq_reg >> 8));
+    if (act[ACT_IRQ] && (irq_reg >> 8) == 0)
+        hvm_assert_irq(t->d->vcpus[0], irq_reg & 0xff); /* at once: before the next
+                                                           instruction */
+    else if (act[ACT_IRQ])
+        set_timer(&t->irq_timer, NOW() + MICROSECS(irq_reg >> 8));
 }
 
 static void testdev_port(struct vcpu *v, u16 port, unsigned int size, bool write, u32 *val,
