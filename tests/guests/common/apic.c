@@ -112,6 +112,12 @@ uint32_t lapic_id(void)
     return this_cpu()->x2apic ? id : id >> 24;
 }
 
+void lapic_set_flat_ldr(unsigned int bit)
+{
+    lapic_write(APIC_DFR, 0xffffffffu);         /* model bits 28-31 all ones: flat */
+    lapic_write(APIC_LDR, (1u << bit) << 24);
+}
+
 static bool vector_bit(unsigned int base, uint8_t vector)
 {
     return lapic_read(base + 0x10 * (vector / 32)) & (1u << (vector % 32));

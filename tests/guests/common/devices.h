@@ -106,6 +106,9 @@ void lapic_global_disable(void);
 bool lapic_is_x2apic(void);
 
 uint32_t lapic_id(void);                /* x2APIC: all 32 bits; xAPIC: bits 24-31 */
+/* xAPIC only: the flat logical model (DFR all ones) with LDR bit `bit` (0-7) alone, so
+ * that logical destination mask 1 << bit names this CPU. */
+void lapic_set_flat_ldr(unsigned int bit);
 static inline void lapic_eoi(void) { lapic_write(APIC_EOI, 0); }
 static inline void lapic_set_tpr(uint8_t tpr) { lapic_write(APIC_TPR, tpr); }
 /* Is `vector` set in the IRR, ISR or TMR? */
@@ -299,6 +302,8 @@ bool rtc_read_time(struct rtc_time *t);
 void rtc_write_time(const struct rtc_time *t);
 /* Seconds since midnight of a 24-hour time, or of a 12-hour one. */
 unsigned int rtc_day_seconds(const struct rtc_time *t, bool twelve_hour);
+/* 0-99 as two BCD digits. */
+uint8_t to_bcd(unsigned int v);
 
 /* ---- ACPI PM timer (time.c) ---- */
 

@@ -32,7 +32,7 @@ void cmos_write(uint8_t reg, uint8_t val)
 }
 
 static unsigned int from_bcd(uint8_t v) { return (v >> 4) * 10 + (v & 15); }
-static uint8_t to_bcd(unsigned int v) { return (uint8_t)(((v / 10) << 4) | (v % 10)); }
+uint8_t to_bcd(unsigned int v) { return (uint8_t)(((v / 10) << 4) | (v % 10)); }
 
 static void read_raw(uint8_t r[7])
 {

@@ -127,7 +127,7 @@ bool sse_enable(void)
 
 bool testdev_mmio_present(void)
 {
-    return mmio_read32(TESTDEV_MMIO_BASE + TESTDEV_ID) == TESTDEV_ID_VALUE;
+    return testdev_read32(TESTDEV_ID) == TESTDEV_ID_VALUE;
 }
 
 bool testdev_ports_present(void)
@@ -147,6 +147,17 @@ bool running_on_petrel(void)
 
     /* "XenVMMXenVMM" in EBX, ECX, EDX */
     return r.b == 0x566e6558 && r.c == 0x65584d4d && r.d == 0x4d4d566e;
+}
+
+bool need_on_petrel(bool have, const char *what)
+{
+    if (have)
+        return true;
+    if (running_on_petrel())
+        fail("%s: not offered, but every Petrel domain has it", what);
+    else
+        printf("%s: not offered (not Petrel): not tested\n", what);
+    return false;
 }
 
 #ifdef MODE_REAL

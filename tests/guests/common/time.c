@@ -344,20 +344,47 @@ bool check_irq_rate(const char *what, struct tick_log *l, uint64_t expected_mhz,
     struct irq_rate r;
     char buf[160], e[32], o[32];
     bool ok = true;
+    /* A Petrel domain's timers are the hypervisor's to deliver: most ticks must come
+     * one period apart, and few go missing. Elsewhere (plain QEMU, a busy host's
+     * emulator) only enough to tell the rate. Under Petrel the measurement is tried
+     * up to three times: a host that stops the emulator now and then spoils one
+     * window, while a hypervisor that loses or delays ticks spoils every one. */
+    bool petrel = running_on_petrel();
+    unsigned int near_pct = petrel ? 75 : 10, low_pct = petrel ? 25 : 90;
+    unsigned int tries = petrel ? 3 : 1;
 
-    if (!measure_irq_rate(what, l, expected_mhz, intervals, &r))
-        return false;
-    printf("%s: %u intervals: %u near the period, %u shorter, %u longer; %lu interrupts "
-           "in %" PRIu64 " ms: %s\n", what, r.intervals, r.near, r.shorter, r.longer,
-           r.interrupts, udiv64(tsc_to_us(r.tsc), 1000), print_mhz(o, sizeof(o), r.overall_mhz));
-    if (r.near * 10 < r.intervals) {
-        fail("%s: only %u of %u intervals within half a period of %s's", what, r.near,
-             r.intervals, print_mhz(e, sizeof(e), expected_mhz));
+    for (unsigned int t = 1;; t++) {
+        bool enough;
+
+        if (!measure_irq_rate(what, l, expected_mhz, intervals, &r))
+            return false;
+        printf("%s: %u intervals: %u near the period, %u shorter, %u longer; %lu "
+               "interrupts in %" PRIu64 " ms: %s\n", what, r.intervals, r.near,
+               r.shorter, r.longer, r.interrupts, udiv64(tsc_to_us(r.tsc), 1000),
+               print_mhz(o, sizeof(o), r.overall_mhz));
+        enough = r.near * 100 >= r.intervals * near_pct &&
+                 r.overall_mhz * 100 >= expected_mhz * (100 - low_pct);
+        if (enough || t == tries)
+            break;
+        printf("%s: fewer than %u%% on time, or over %u%% lost (try %u of %u): again\n",
+               what, near_pct, low_pct, t, tries);
+    }
+    if (r.near * 100 < r.intervals * near_pct) {
+        fail("%s: only %u of %u intervals within half a period of %s's (%u%% needed)",
+             what, r.near, r.intervals, print_mhz(e, sizeof(e), expected_mhz), near_pct);
         return false;
     }
     snprintf(buf, sizeof(buf), "%s: the typical interval", what);
     ok &= check_rate(buf, r.typical_mhz, expected_mhz, tol_pct, tol_pct);
     snprintf(buf, sizeof(buf), "%s: the count over the whole time", what);
-    ok &= check_rate(buf, r.overall_mhz, expected_mhz, 90, 10);
+    ok &= check_rate(buf, r.overall_mhz, expected_mhz, low_pct, 10);
     return ok;
+}
+
+bool quiet_for(volatile unsigned long *count, unsigned int ms)
+{
+    unsigned long c0 = *count;
+
+    mdelay(ms);
+    return *count == c0;
 }

@@ -93,14 +93,6 @@ static void irq8_handler(struct trap_frame *f)
     lapic_eoi();
 }
 
-static bool quiet_for(volatile unsigned long *count, unsigned int ms)
-{
-    unsigned long c0 = *count;
-
-    mdelay(ms);
-    return *count == c0;
-}
-
 static void hpet_enable(bool on)
 {
     uint32_t cfg = hpet_read32(HPET_CONFIG);

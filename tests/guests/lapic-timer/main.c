@@ -3,7 +3,7 @@
  * lapic-timer: the local APIC timer (SDM vol. 3A, 11.5.4) in its three modes, first
  * in xAPIC mode, then again in x2APIC mode where CPUID offers it (the registers as
  * MSRs 0x838, 0x839, 0x83e; plain QEMU TCG has no x2APIC, so that half is skipped
- * there, saying so).
+ * there, saying so; a Petrel domain always has it, so there its absence fails).
  *
  *   1. the count rate: the current count against the TSC (itself calibrated against
  *      the PM timer) at divide-by-1; under Petrel the platform's documented 1 GHz
@@ -19,10 +19,11 @@
  *      while periodic, the interrupts start
  *   5. periodic at 1 kHz: the rate within 10% (the typical interval; see time.c's
  *      check_irq_rate), and the count reloads from the initial count each period
- *   6. TSC-deadline mode (where CPUID.1:ECX[24] offers it): one interrupt, not before
- *      the deadline, after which IA32_TSC_DEADLINE reads 0; a deadline in the past
- *      fires at once; writing 0 disarms; the initial count is ignored and the
- *      current count reads 0 (SDM 11.5.4.1)
+ *   6. TSC-deadline mode (where CPUID.1:ECX[24] offers it; under Petrel, which always
+ *      does, its absence fails): one interrupt, not before the deadline, after which
+ *      IA32_TSC_DEADLINE reads 0; a deadline in the past fires at once; writing 0
+ *      disarms; the initial count is ignored and the current count reads 0 (SDM
+ *      11.5.4.1)
  *   7. switching modes: one-shot to periodic in mid-count keeps the count going and
  *      the timer fires when the one-shot would have, then every period; a switch to
  *      or from TSC-deadline mode disarms the timer ("transitions between
@@ -65,6 +66,18 @@ static void reset_ticks(void)
     ticks.count = 0;
     first_tsc = 0;
     irq_restore(flags);
+}
+
+/* Read the current count: true if it is above the previous read, *prev, which it
+ * updates. (Both reads named apart: in `f() > (x = f())` the order is unspecified,
+ * and a count that only goes down could pass.) */
+static bool count_rose(uint32_t *prev)
+{
+    uint32_t c = lapic_timer_count();
+    bool up = c > *prev;
+
+    *prev = c;
+    return up;
 }
 
 /* Counts of `us` microseconds at divisor `div`. */
@@ -215,21 +228,22 @@ static void test_masked(void)
     check(!lapic_irr(VEC_TIMER), "%s: masked one-shot: vector %#x pending in the IRR",
           apic_mode, VEC_TIMER);
 
-    /* Periodic, masked: it reloads (the count goes up again at some read) and keeps
-     * running. */
+    /* Periodic, masked: it starts at most at the initial count, reloads (the count
+     * goes up again at some read) and keeps running. */
     lapic_timer_start(APIC_TIMER_PERIODIC | APIC_LVT_MASKED, VEC_TIMER, period);
     c0 = lapic_timer_count();
+    check(c0 <= period, "%s: masked periodic: count %#x above the initial count %#x",
+          apic_mode, c0, period);
     mdelay(5);
     c1 = lapic_timer_count();
     check(c1 > 0 && c1 <= period, "%s: masked periodic: count %#x after 5 periods",
           apic_mode, c1);
-    check(wait_for(lapic_timer_count() > (c1 = lapic_timer_count()), 100000),
+    check(wait_for(count_rose(&c1), 100000),
           "%s: masked periodic: the count never reloaded", apic_mode);
     check(ticks.count == 0, "%s: masked periodic: %lu interrupts", apic_mode,
           ticks.count);
     check(!lapic_irr(VEC_TIMER), "%s: masked periodic: vector %#x pending in the IRR",
           apic_mode, VEC_TIMER);
-    (void)c0;
 
     /* Unmasked while running: the next period's end interrupts. */
     lapic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | VEC_TIMER);
@@ -271,22 +285,14 @@ static void test_periodic(void)
     lapic_timer_set_divide(1);
 }
 
-static bool quiet_for(unsigned int ms)
-{
-    unsigned long c0 = ticks.count;
-
-    mdelay(ms);
-    return ticks.count == c0;
-}
-
 static void test_deadline(void)
 {
     uint64_t deadline, msr, t;
+    char what[64];
 
-    if (!tsc_deadline_available()) {
-        printf("%s: no TSC-deadline mode (CPUID.1:ECX[24] clear): skipped\n", apic_mode);
+    snprintf(what, sizeof(what), "%s: TSC-deadline mode (CPUID.1:ECX[24])", apic_mode);
+    if (!need_on_petrel(tsc_deadline_available(), what))
         return;
-    }
     /* A deadline 2 ms away. */
     reset_ticks();
     deadline = rdtsc() + us_to_tsc(2000);
@@ -303,7 +309,8 @@ static void test_deadline(void)
     if (wait_for(ticks.count, 102000)) {
         check(first_tsc >= deadline, "%s: deadline interrupt %" PRIu64 " us early",
               apic_mode, tsc_to_us(deadline - first_tsc));
-        check(quiet_for(5), "%s: deadline: more than one interrupt", apic_mode);
+        check(quiet_for(&ticks.count, 5), "%s: deadline: more than one interrupt",
+              apic_mode);
         msr = rdmsr(MSR_IA32_TSC_DEADLINE);
         check(msr == 0, "%s: IA32_TSC_DEADLINE reads %#" PRIx64 " after it fired",
               apic_mode, msr);
@@ -322,14 +329,15 @@ static void test_deadline(void)
                apic_mode, tsc_to_us(first_tsc - t));
     else
         fail("%s: deadline in the past: no interrupt in 100 ms", apic_mode);
-    check(quiet_for(2) && ticks.count == 1, "%s: deadline in the past: %lu interrupts",
-          apic_mode, ticks.count);
+    check(quiet_for(&ticks.count, 2) && ticks.count == 1,
+          "%s: deadline in the past: %lu interrupts", apic_mode, ticks.count);
 
     /* Writing 0 disarms. */
     reset_ticks();
     wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + us_to_tsc(3000));
     wrmsr(MSR_IA32_TSC_DEADLINE, 0);
-    check(quiet_for(10), "%s: deadline disarmed by 0: an interrupt came", apic_mode);
+    check(quiet_for(&ticks.count, 10), "%s: deadline disarmed by 0: an interrupt came",
+          apic_mode);
     check(rdmsr(MSR_IA32_TSC_DEADLINE) == 0, "%s: disarmed: IA32_TSC_DEADLINE %#" PRIx64,
           apic_mode, rdmsr(MSR_IA32_TSC_DEADLINE));
     printf("%s: writing 0 to IA32_TSC_DEADLINE disarms\n", apic_mode);
@@ -338,24 +346,38 @@ static void test_deadline(void)
 
 static void test_mode_switch(void)
 {
-    uint64_t t0, t1, us = 20000;
-    uint32_t c0, c1;
+    uint64_t t0 = 0, t1 = 0, us = 20000;
+    uint32_t c0 = 0, c1 = 0;
+    bool judged = false;
+    char what[64];
 
     /* One-shot -> periodic in mid-count: the count goes on; it fires when the
      * one-shot would have, and then reloads. (Judged only if the switch came well
-     * before the end of the count: a busy host may stop the guest for that long.) */
-    reset_ticks();
-    t0 = rdtsc();
-    lapic_timer_start(APIC_TIMER_ONESHOT, VEC_TIMER, count_for(us, 1));
-    mdelay(2);
-    c0 = lapic_timer_count();
-    lapic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | VEC_TIMER);
-    c1 = lapic_timer_count();
-    t1 = rdtsc();
-    if (tsc_to_us(t1 - t0) > us / 2) {
-        printf("%s: one-shot -> periodic: the guest was stopped for %" PRIu64 " us: "
-               "not judged\n", apic_mode, tsc_to_us(t1 - t0));
-        lapic_timer_stop();
+     * before the end of the count: a busy host may stop the guest for that long.
+     * Tried three times: once in a while is the host; every time is the switch, or
+     * under Petrel a hypervisor that takes that long, which fails.) */
+    for (unsigned int attempt = 0; attempt < 3 && !judged; attempt++) {
+        reset_ticks();
+        t0 = rdtsc();
+        lapic_timer_start(APIC_TIMER_ONESHOT, VEC_TIMER, count_for(us, 1));
+        mdelay(2);
+        c0 = lapic_timer_count();
+        lapic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | VEC_TIMER);
+        c1 = lapic_timer_count();
+        t1 = rdtsc();
+        judged = tsc_to_us(t1 - t0) <= us / 2;
+        if (!judged) {
+            printf("%s: one-shot -> periodic: the guest was stopped for %" PRIu64 " us "
+                   "(try %u of 3)\n", apic_mode, tsc_to_us(t1 - t0), attempt + 1);
+            lapic_timer_stop();
+        }
+    }
+    if (!judged) {
+        if (running_on_petrel())
+            fail("%s: one-shot -> periodic: the switch came over %" PRIu64 " us after "
+                 "the start in 3 tries", apic_mode, us / 2);
+        else
+            printf("%s: one-shot -> periodic: not judged\n", apic_mode);
         return;
     }
     check(c1 > 0 && c1 <= c0, "%s: one-shot -> periodic: count %#x -> %#x", apic_mode,
@@ -372,7 +394,8 @@ static void test_mode_switch(void)
     }
     lapic_timer_stop();
 
-    if (!tsc_deadline_available())
+    snprintf(what, sizeof(what), "%s: switches to and from TSC-deadline mode", apic_mode);
+    if (!need_on_petrel(tsc_deadline_available(), what))
         return;
     /* Periodic -> TSC-deadline: disarmed, the count reads 0. */
     reset_ticks();
@@ -382,15 +405,16 @@ static void test_mode_switch(void)
     asm volatile("mfence" ::: "memory");
     check(lapic_timer_count() == 0, "%s: periodic -> deadline: current count %#x",
           apic_mode, lapic_timer_count());
-    check(quiet_for(10), "%s: periodic -> deadline: the periodic timer still fires",
-          apic_mode);
+    check(quiet_for(&ticks.count, 10),
+          "%s: periodic -> deadline: the periodic timer still fires", apic_mode);
 
     /* TSC-deadline armed -> one-shot: disarmed, the deadline MSR reads 0. */
     wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + us_to_tsc(3000));
     lapic_write(APIC_LVT_TIMER, APIC_TIMER_ONESHOT | VEC_TIMER);
     check(rdmsr(MSR_IA32_TSC_DEADLINE) == 0, "%s: deadline -> one-shot: the MSR reads "
           "%#" PRIx64, apic_mode, rdmsr(MSR_IA32_TSC_DEADLINE));
-    check(quiet_for(10), "%s: deadline -> one-shot: the deadline still fired", apic_mode);
+    check(quiet_for(&ticks.count, 10),
+          "%s: deadline -> one-shot: the deadline still fired", apic_mode);
     check(lapic_timer_count() == 0, "%s: deadline -> one-shot: current count %#x",
           apic_mode, lapic_timer_count());
     lapic_timer_stop();
@@ -445,12 +469,11 @@ void test_main(void)
     sti();
 
     suite("xAPIC", "lapic-timer-xapic");
-    if (lapic_enable_x2apic()) {
+    if (need_on_petrel(lapic_enable_x2apic(), "x2APIC (CPUID.1:ECX[21])")) {
         suite("x2APIC", "lapic-timer-x2apic");
         cli();
         lapic_back_to_xapic();
     } else {
-        printf("x2APIC: not offered by CPUID: skipped\n");
         printf("BENCH lapic-timer-x2apic: skipped (no x2APIC)\n");
     }
     cli();

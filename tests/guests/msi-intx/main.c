@@ -41,24 +41,19 @@ static volatile unsigned int intx_stop_at;  /* deassert device 3 at this count *
 static volatile bool shared_mode;
 static unsigned int n;
 
-static void td_write32(unsigned int reg, uint32_t v)
-{
-    mmio_write32(TESTDEV_MMIO_BASE + reg, v);
-}
-
 /* Send (addr, data); true when the platform accepted it. */
 static bool msi_send(uint32_t addr, uint32_t data)
 {
-    td_write32(TESTDEV_MSI_ADDR, addr);
-    td_write32(TESTDEV_MSI_ADDR + 4, 0);
-    td_write32(TESTDEV_MSI_DATA, data);
-    td_write32(TESTDEV_MSI_SEND, 1);
-    return mmio_read32(TESTDEV_MMIO_BASE + TESTDEV_MSI_SEND) == 0;
+    testdev_write32(TESTDEV_MSI_ADDR, addr);
+    testdev_write32(TESTDEV_MSI_ADDR + 4, 0);
+    testdev_write32(TESTDEV_MSI_DATA, data);
+    testdev_write32(TESTDEV_MSI_SEND, 1);
+    return testdev_read32(TESTDEV_MSI_SEND) == 0;
 }
 
 static void intx_set(unsigned int dev, unsigned int pin, bool asserted)
 {
-    td_write32(TESTDEV_INTX, INTX(dev, pin) | (asserted ? TESTDEV_INTX_ASSERT : 0));
+    testdev_write32(TESTDEV_INTX, INTX(dev, pin) | (asserted ? TESTDEV_INTX_ASSERT : 0));
 }
 
 static void msi_handler(struct trap_frame *f)
@@ -105,8 +100,7 @@ static unsigned long total_msis(void)
 static void set_flat_ldr(void *arg)
 {
     (void)arg;
-    lapic_write(APIC_DFR, 0xffffffffu);
-    lapic_write(APIC_LDR, (1u << smp_cpu_id()) << 24);
+    lapic_set_flat_ldr(smp_cpu_id());
 }
 
 static void test_fixed(void)

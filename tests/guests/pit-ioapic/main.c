@@ -43,15 +43,6 @@ static void pit_handler(struct trap_frame *f)
         lapic_eoi();
 }
 
-/* Nothing for `ms` milliseconds (interrupts on). */
-static bool quiet_for(unsigned int ms)
-{
-    unsigned long c0 = pit.count;
-
-    mdelay(ms);
-    return pit.count == c0;
-}
-
 static void measure(void)
 {
     uint16_t irr;
@@ -76,7 +67,8 @@ static void test_eoi(void)
         return;
     }
     isr = lapic_isr(VEC_PIT);
-    check(quiet_for(20), "without an EOI, %lu more interrupts came in 20 ms", pit.count - c0 - 1);
+    check(quiet_for(&pit.count, 20), "without an EOI, %lu more interrupts came in 20 ms",
+          pit.count - c0 - 1);
     check(isr, "vector %#x not in service (ISR) before its EOI", VEC_PIT);
     check(lapic_irr(VEC_PIT), "vector %#x: the next tick is not pending in the IRR",
           VEC_PIT);
@@ -95,7 +87,7 @@ static void test_mask(void)
 
     ioapic_mask(pin, true);
     mdelay(2);
-    check(quiet_for(20), "GSI %u masked: interrupts still came", pin);
+    check(quiet_for(&pit.count, 20), "GSI %u masked: interrupts still came", pin);
     c0 = pit.count;
     ioapic_mask(pin, false);
     check(wait_for(pit.count - c0 >= 5, 200000), "GSI %u unmasked: %lu interrupts in 200 ms",
@@ -107,15 +99,15 @@ static void test_logical(void)
 {
     unsigned long c0;
 
-    lapic_write(APIC_DFR, 0xffffffffu);
-    lapic_write(APIC_LDR, 1u << 24);
+    lapic_set_flat_ldr(0);
     ioapic_route(pin, VEC_PIT, IOAPIC_DEST_LOGICAL, 0x01);
     c0 = pit.count;
     check(wait_for(pit.count - c0 >= 20, 200000),
           "logical destination 0x01: %lu interrupts in 200 ms", pit.count - c0);
     ioapic_route(pin, VEC_PIT, IOAPIC_DEST_LOGICAL, 0x02);
     mdelay(2);
-    check(quiet_for(20), "logical destination 0x02 (no such CPU): interrupts still came");
+    check(quiet_for(&pit.count, 20),
+          "logical destination 0x02 (no such CPU): interrupts still came");
     printf("logical destination: 0x01 (this CPU) receives, 0x02 (nobody) does not\n");
 }
 

@@ -53,15 +53,6 @@ static void measure(const char *what)
     check_irq_rate(what, &pit, muldiv64(PIT_HZ, 1000, DIVISOR), 300, 10);
 }
 
-/* Nothing for `ms` milliseconds (interrupts on). */
-static bool quiet_for(unsigned int ms)
-{
-    unsigned long c0 = pit.count;
-
-    mdelay(ms);
-    return pit.count == c0;
-}
-
 static void test_eoi(void)
 {
     unsigned long c0;
@@ -75,7 +66,8 @@ static void test_eoi(void)
         return;
     }
     isr = pic_isr();
-    check(quiet_for(20), "without an EOI, %lu more interrupts came in 20 ms", pit.count - c0 - 1);
+    check(quiet_for(&pit.count, 20), "without an EOI, %lu more interrupts came in 20 ms",
+          pit.count - c0 - 1);
     check(isr & 1, "IRQ0 not in service (ISR %#x) before its EOI", isr);
     eoi_in_handler = true;
     c0 = pit.count;
@@ -93,7 +85,7 @@ static void test_pic_mask(void)
 
     pic_mask_irq(0);
     mdelay(2);                          /* one may have been on its way */
-    check(quiet_for(20), "IRQ0 masked in the 8259: interrupts still came");
+    check(quiet_for(&pit.count, 20), "IRQ0 masked in the 8259: interrupts still came");
     irr = pic_irr();
     check(irr & 1, "IRQ0 masked: the PIT's request is not in the IRR (%#x)", irr);
     c0 = pit.count;
@@ -109,7 +101,7 @@ static void test_lint0_mask(void)
 
     lapic_write(APIC_LVT_LINT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
     mdelay(2);
-    check(quiet_for(20), "LINT0 masked: interrupts still came");
+    check(quiet_for(&pit.count, 20), "LINT0 masked: interrupts still came");
     c0 = pit.count;
     lapic_write(APIC_LVT_LINT0, APIC_DM_EXTINT);
     check(wait_for(pit.count != c0, 200000), "LINT0 unmasked: no interrupt within 200 ms");
@@ -123,7 +115,7 @@ void test_main(void)
     set_trap_handler(VEC_MASTER + 7, irq7_handler);
     pic_init(VEC_MASTER, VEC_SLAVE);
 
-    if (lapic_present()) {
+    if (need_on_petrel(lapic_present(), "the local APIC (CPUID.1:EDX[9])")) {
         lapic_enable();
         lapic_write(APIC_LVT_LINT0, APIC_DM_EXTINT);
         printf("local APIC on, LINT0 in ExtINT mode (virtual wire)\n");
@@ -138,7 +130,7 @@ void test_main(void)
         lapic_global_disable();
         printf("local APIC off (IA32_APIC_BASE.EN = 0)\n");
     } else {
-        printf("no local APIC (CPUID): the 8259 reaches the CPU directly\n");
+        printf("the 8259 reaches the CPU directly\n");
         pic_unmask_irq(0);
         pit_start(PIT_MODE_SQUARE, DIVISOR);
     }
@@ -148,6 +140,10 @@ void test_main(void)
     cli();
     pit_stop();
     pic_set_mask(0xffff);
+    /* A spurious IRQ7 is an acknowledge that found no request: the request went
+     * away between INTR and INTA. Petrel acknowledges the 8259 in the same step as
+     * it picks the interrupt to inject, so there none may come. */
     if (spurious)
         printf("%lu spurious IRQ7\n", spurious);
+    check(!running_on_petrel() || spurious == 0, "%lu spurious IRQ7", spurious);
 }

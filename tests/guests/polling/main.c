@@ -15,7 +15,10 @@
  *      at 1 kHz again, over 100 ms the polls count the PIT's ticks
  *      at no more than its rate (+10%) and at least a tenth of it (a busy host loses
  *      ticks, it does not invent them; a guest polling port I/O back to back gets
- *      a quarter to two thirds of them on QEMU TCG, bare or under Petrel)
+ *      a quarter to two thirds of them on a loaded QEMU TCG host). Under Petrel,
+ *      whose PIT and 8259 are what is tested, at least three quarters of them in
+ *      one of up to three such windows: a hypervisor that lost most edges would pass
+ *      a tenth (on an idle TCG host Petrel's guest polls all 100)
  *   3. the local APIC with IF=0: a periodic timer (1 ms) running for 10 periods and a
  *      self IPI leave their vectors in the IRR, not in service (ISR); nothing runs
  *   4. the clocks run with interrupts off: the PM timer and the HPET main counter
@@ -98,8 +101,13 @@ static void test_masked_pic(void)
 
 static void test_poll(void)
 {
-    unsigned long polled = 0, empty = 0;
+    unsigned long polled, empty;
     uint64_t t0, elapsed, expected_x10;
+    /* Under Petrel up to three windows of 100 ms, one of which must reach the bar: a
+     * host that stops the emulator spoils one now and then, a PIT or 8259 that
+     * loses edges every one. */
+    bool petrel = running_on_petrel();
+    unsigned int min_pct = petrel ? 75 : 10, tries = petrel ? 3 : 1, t = 0;
     uint16_t isr;
     int p;
 
@@ -111,24 +119,33 @@ static void test_poll(void)
     check(isr == 1, "2: after the poll, ISR %#x (IRQ0 in service expected)", isr);
     pic_eoi(0);
 
-    t0 = rdtsc();
-    while ((elapsed = rdtsc() - t0) < us_to_tsc(100000)) {
-        p = pic_poll();
-        if (p < 0) {
-            empty++;
-            continue;
+    do {
+        if (t)
+            printf("2: %lu polled requests of %" PRIu64 ".%" PRIu64 " ticks: under "
+                   "%u%% (try %u of %u): again\n", polled, udiv64(expected_x10, 10),
+                   umod64(expected_x10, 10), min_pct, t, tries);
+        polled = empty = 0;
+        t0 = rdtsc();
+        while ((elapsed = rdtsc() - t0) < us_to_tsc(100000)) {
+            p = pic_poll();
+            if (p < 0) {
+                empty++;
+                continue;
+            }
+            check(p == 0, "2: poll gave IRQ %d", p);
+            pic_eoi(p);
+            polled++;
         }
-        check(p == 0, "2: poll gave IRQ %d", p);
-        pic_eoi(p);
-        polled++;
-    }
-    /* PIT ticks in `elapsed`, times 10 */
-    expected_x10 = muldiv64(tsc_to_us(elapsed), PIT_HZ * 10ull, 1000000ull * PIT_DIVISOR);
+        /* PIT ticks in `elapsed`, times 10 */
+        expected_x10 = muldiv64(tsc_to_us(elapsed), PIT_HZ * 10ull,
+                                1000000ull * PIT_DIVISOR);
+    } while (++t < tries && polled * 100 < expected_x10 * min_pct / 10);
     check(polled * 10 <= expected_x10 * 11 / 10 + 10,
           "2: %lu polled requests in %" PRIu64 " us: more than the PIT made", polled,
           tsc_to_us(elapsed));
-    check(polled * 100 >= expected_x10, "2: %lu polled requests in %" PRIu64 " us: "
-          "fewer than a tenth of the PIT's ticks", polled, tsc_to_us(elapsed));
+    check(polled * 100 >= expected_x10 * min_pct / 10, "2: %lu polled requests in %"
+          PRIu64 " us: fewer than %u%% of the PIT's ticks", polled, tsc_to_us(elapsed),
+          min_pct);
     check(empty > polled, "2: the poll never came back empty");
     /* One edge: mode 0 takes OUT low at once (no more mode 2 edges) and high at the
      * terminal count, 55 ms on. A request latched before is drained first; the edge
@@ -196,10 +213,8 @@ static void test_clocks(void)
                    PLATFORM_PM_TIMER_HZ * 1000ull, 10, 10);
     else
         fail("4: no PM timer at %#x", PMTIMER_PORT);
-    if (!hpet_present()) {
-        printf("4: no HPET: not checked\n");
+    if (!need_on_petrel(hpet_present(), "4: the HPET"))
         return;
-    }
     cfg = hpet_read32(HPET_CONFIG);
     hpet_write32(HPET_CONFIG, (cfg | HPET_CFG_ENABLE) & ~HPET_CFG_LEGACY);
     check_rate("4: the HPET counter with IF=0", clock_rate(read_hpet, ~0ull),

@@ -100,12 +100,10 @@ static void rtc_handler(struct trap_frame *f)
     pic_eoi(RTC_IRQ);
 }
 
-static uint8_t bcd(unsigned int v) { return (uint8_t)(((v / 10) << 4) | (v % 10)); }
-
 /* A value in register B's format. */
 static uint8_t enc(uint8_t b, unsigned int v)
 {
-    return b & RTC_B_BINARY ? (uint8_t)v : bcd(v);
+    return b & RTC_B_BINARY ? (uint8_t)v : to_bcd(v);
 }
 
 /* An hour 0-23 in register B's format: 12-hour form is 1-12 with the PM bit. */
@@ -114,14 +112,6 @@ static uint8_t enc_hour(uint8_t b, unsigned int h)
     if (b & RTC_B_24H)
         return enc(b, h);
     return enc(b, h % 12 ? h % 12 : 12) | (h >= 12 ? HOUR_PM : 0);
-}
-
-static bool quiet_for(unsigned int ms)
-{
-    unsigned long c0 = irqs;
-
-    mdelay(ms);
-    return irqs == c0;
 }
 
 /* Register B without the interrupt enables; SET as asked. */
@@ -309,7 +299,7 @@ static void test_periodic(bool petrel)
     if (!wait_for(irqs != c0, 500000)) {
         fail("1024 Hz: no interrupt in 500 ms");
     } else {
-        check(quiet_for(20), "register C not read: %lu more interrupts in 20 ms",
+        check(quiet_for(&irqs, 20), "register C not read: %lu more interrupts in 20 ms",
               irqs - c0 - 1);
         c = cmos_read(RTC_REG_C);
         check((c & (RTC_C_IRQF | RTC_C_PF)) == (RTC_C_IRQF | RTC_C_PF),
@@ -374,16 +364,16 @@ static void test_update_alarm(void)
     uint64_t end;
 
     set_b(f, RTC_B_SET);
-    cmos_write(RTC_SECONDS, bcd(58));
-    cmos_write(RTC_MINUTES, bcd(59));
-    cmos_write(RTC_HOURS, bcd(11) | HOUR_PM);
-    cmos_write(RTC_DAY, bcd(29));
-    cmos_write(RTC_MONTH, bcd(2));
-    cmos_write(RTC_YEAR, bcd(24));
-    cmos_write(RTC_CENTURY, bcd(20));
+    cmos_write(RTC_SECONDS, to_bcd(58));
+    cmos_write(RTC_MINUTES, to_bcd(59));
+    cmos_write(RTC_HOURS, to_bcd(11) | HOUR_PM);
+    cmos_write(RTC_DAY, to_bcd(29));
+    cmos_write(RTC_MONTH, to_bcd(2));
+    cmos_write(RTC_YEAR, to_bcd(24));
+    cmos_write(RTC_CENTURY, to_bcd(20));
     cmos_write(0x05, 0xff);                 /* hours alarm: any (0xc0-0xff) */
-    cmos_write(0x03, bcd(0));               /* minutes alarm: 0 */
-    cmos_write(0x01, bcd(0));               /* seconds alarm: 0 */
+    cmos_write(0x03, to_bcd(0));               /* minutes alarm: 0 */
+    cmos_write(0x01, to_bcd(0));               /* seconds alarm: 0 */
     nr_updates = 0;
     log_updates = true;
     cmos_read(RTC_REG_C);
@@ -422,10 +412,10 @@ static void test_update_alarm(void)
             check_rate(i == 1 ? "update 0 to 1" : "update 1 to 2",
                        muldiv64(tsc_hz, 1000, u->tsc - updates[i - 1].tsc), 1000, 10, 10);
     }
-    check(updates[0].hour == (bcd(11) | HOUR_PM) && updates[0].day == 0x29 &&
+    check(updates[0].hour == (to_bcd(11) | HOUR_PM) && updates[0].day == 0x29 &&
           updates[0].month == 0x02, "update 0: not 11:59:59 PM on February 29");
-    check(updates[1].hour == bcd(12) && updates[1].min == 0 && updates[1].day == 0x01 &&
-          updates[1].month == 0x03 && updates[1].year == 0x24,
+    check(updates[1].hour == to_bcd(12) && updates[1].min == 0 &&
+          updates[1].day == 0x01 && updates[1].month == 0x03 && updates[1].year == 0x24,
           "update 1: %02x:%02x 20%02x-%02x-%02x, expected 12:00 AM 2024-03-01",
           updates[1].hour, updates[1].min, updates[1].year, updates[1].month,
           updates[1].day);

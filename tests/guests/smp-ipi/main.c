@@ -181,8 +181,7 @@ static void setup_logical(void *arg)
         if (ldr != (((id >> 4) << 16) | (1u << (id & 15))))
             ldr_wrong |= 1u << id;
     } else {
-        lapic_write(APIC_DFR, 0xffffffffu);         /* flat model */
-        lapic_write(APIC_LDR, (1u << id) << 24);
+        lapic_set_flat_ldr(id);
         if (lapic_read(APIC_LDR) >> 24 != 1u << id ||
             (lapic_read(APIC_DFR) >> 28) != 0xf)
             ldr_wrong |= 1u << id;
@@ -357,16 +356,20 @@ void test_main(void)
         run_all("xAPIC", "ipi-roundtrip");
     } else {
         run_all("xAPIC", "ipi-roundtrip");
-        if (x2) {
+        if (need_on_petrel(x2, "x2APIC (CPUID.1:ECX[21])")) {
             id_wrong = 0;
             smp_run_all(to_x2apic, NULL, 0);
             check(!id_wrong, "to x2APIC mode: CPUs %#x failed or read a wrong ID", id_wrong);
             run_all("x2APIC", "ipi-roundtrip-x2apic");
-        } else {
-            printf("x2APIC: not offered by CPUID, not tested\n");
         }
     }
-    for (unsigned int c = 0; c < n; c++)
+    /* A spurious-vector interrupt is the APIC finding nothing to deliver at the
+     * acknowledge; Petrel's virtual APIC picks and acknowledges in one step, so there
+     * none may come. Elsewhere they are only reported. */
+    for (unsigned int c = 0; c < n; c++) {
         if (cpus[c].spurious)
             printf("CPU %u took %lu spurious interrupts\n", c, cpus[c].spurious);
+        check(!running_on_petrel() || cpus[c].spurious == 0,
+              "CPU %u took %lu spurious interrupts", c, cpus[c].spurious);
+    }
 }
