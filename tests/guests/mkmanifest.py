@@ -18,6 +18,8 @@ from the test's test.conf, `key = value` lines ('#' starts a comment):
                 happen one at a time on an otherwise idle host (tests/harness.py)
     bare        what plain QEMU (no hypervisor) gives: pass, skip or crash
     expect      what a Petrel domain must give: pass or crash
+    crash       with expect = crash: the start of the reason the hypervisor must give
+                ("d1: '<name>' crashed: <reason>"), e.g. "triple fault"
     description one line
 """
 import argparse
@@ -26,7 +28,7 @@ import os
 import sys
 
 KEYS = {"modes", "entries", "memory", "vcpus", "testdev", "timing", "bare", "expect",
-        "description"}
+        "crash", "description"}
 MAX_VCPUS = 16                      # MAX_CPUS in common/layout.h
 OUTCOMES = {"bare": ("pass", "skip", "crash"), "expect": ("pass", "crash")}
 
@@ -48,6 +50,8 @@ def read_conf(path):
     for key, allowed in OUTCOMES.items():
         if conf[key] not in allowed:
             sys.exit("%s: %s must be one of %s" % (path, key, ", ".join(allowed)))
+    if (conf["expect"] == "crash") != ("crash" in conf):
+        sys.exit("%s: crash (the reason) is given exactly when expect = crash" % path)
     vcpus = conf.setdefault("vcpus", "1")
     if not vcpus.isdigit() or not 1 <= int(vcpus) <= MAX_VCPUS:
         sys.exit("%s: vcpus must be a number from 1 to %d" % (path, MAX_VCPUS))
@@ -83,6 +87,7 @@ def main():
             "timing": conf.get("timing", "0") == "1",
             "bare": conf["bare"],
             "expect": conf["expect"],
+            "crash": conf.get("crash"),
             "description": conf["description"],
         })
     json.dump(kernels, sys.stdout, indent=1)

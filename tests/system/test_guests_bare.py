@@ -17,14 +17,12 @@ and its one RESULT line and QEMU's exit status must both say what "bare" says. T
 keeps the kernels honest while the hypervisor cannot run them yet, and shows that a
 failure under Petrel is Petrel's.
 """
-import json
 import os
 import re
 
+import guest_manifest
 from harness import parametrize, system_test
-from petrel_machine import BUILD, ROOT
-
-MANIFEST = os.path.join(BUILD, "guests", "manifest.json")
+from petrel_machine import ROOT
 
 RESULT = re.compile(r"^RESULT: (\S+) (\S+): (PASS|FAIL|SKIP)(?:: (.*))?$", re.M)
 # petrel_test.h: PASS 0, FAIL 1, SKIP 2, seen as QEMU exit status (code << 1) | 1.
@@ -33,15 +31,7 @@ STATUS = {"PASS": 1, "FAIL": 3, "SKIP": 5}
 CRASH_STATUS = 0
 
 
-def load_manifest():
-    try:
-        with open(MANIFEST) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return None
-
-
-KERNELS = load_manifest()
+KERNELS = guest_manifest.load()
 
 
 def check_kernel(t, k):
@@ -81,10 +71,7 @@ def check_kernel(t, k):
 
 
 if KERNELS is None:
-    @system_test(timeout=10)
-    def guests_bare(t):
-        t.skip("%s does not exist: build the guest kernels (make guests-build)"
-               % os.path.relpath(MANIFEST, ROOT))
+    guest_manifest.missing_manifest_test("guests-bare", __name__)
 else:
     @parametrize([k for k in KERNELS if not k.get("timing")],
                  key=lambda k: "%s-%s" % (k["test"], k["mode"]))

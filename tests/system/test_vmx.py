@@ -21,15 +21,14 @@ Bochs facts the tests adapt to (see also the workplace's PLATFORM.md):
   - Bochs's RAM stops at 2048 MiB: the memory kernels, which ask for 3072 MiB, get
     GUEST_MEMORY_CAP_MIB instead (the kernel walks whatever memory map it is given).
 """
-import json
 import os
 import re
 import tempfile
 
 from harness import parametrize, system_test
-from petrel_machine import BUILD, module_spec
+import guest_manifest
+from petrel_machine import module_spec
 
-MANIFEST = os.path.join(BUILD, "guests", "manifest.json")
 BOCHS_MAX_MIB = 2048
 GUEST_MEMORY_CAP_MIB = 1024
 BOCHS_TSC_HZ = 100e6                    # ips=100000000 with clock: sync=none
@@ -39,20 +38,15 @@ FAILURES = r"VM entry failed|VMLAUNCH failed|VMRESUME failed|unexpected VM exit|
            r"EPT misconfiguration|FATAL|Panic|BUG"
 
 
-def load_manifest():
-    try:
-        with open(MANIFEST) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return []
-
-
-KERNELS = load_manifest()
+KERNELS = guest_manifest.load()
+if KERNELS is None:
+    guest_manifest.missing_manifest_test("kernel", __name__)
+    KERNELS = []
 TMP = tempfile.mkdtemp(prefix="petrel-vmx-")
 
 
 def key(k):
-    return "%s-%s" % (k["test"], k["mode"]) if k else "none"
+    return "%s-%s" % (k["test"], k["mode"])
 
 
 def kernel_of(test, mode=None):
@@ -98,8 +92,8 @@ def expect_outcomes(m, kernels, timeout):
                      r"\(HV\) d\d+: '([^']*)' crashed: (.*)", timeout)
         if r.group(6):
             k = want.pop(r.group(6), None)
-            assert k and k["expect"] == "crash", "domain '%s' crashed: %s\n%s" % (
-                r.group(6), r.group(7), m.tail())
+            assert k and k["expect"] == "crash" and r.group(7).startswith(k["crash"]), \
+                "domain '%s' crashed: %s\n%s" % (r.group(6), r.group(7), m.tail())
             continue
         k = want.pop("%s-%s" % (r.group(2), r.group(3)), None)
         assert k, "an unexpected RESULT line: %s\n%s" % (r.group(0), m.tail())
@@ -130,8 +124,6 @@ def note_exits(t, m, k):
 
 
 def run_kernel(t, k):
-    if k is None:
-        t.skip("no guest kernels built (%s missing)" % MANIFEST)
     m = bochs(t, [k])
     if k["memory"] > GUEST_MEMORY_CAP_MIB:
         t.note("%s: %d MiB instead of %d (Bochs has at most %d MiB)"
@@ -143,16 +135,21 @@ def run_kernel(t, k):
 
 QUICK_KERNELS = [k for k in KERNELS if key(k) in QUICK]
 SLOW_KERNELS = [k for k in KERNELS if key(k) not in QUICK]
+if KERNELS and len(QUICK_KERNELS) != len(QUICK):
+    @system_test(timeout=10, name="quick-kernels-exist")
+    def quick_kernels_exist(t):
+        raise AssertionError("QUICK names kernels the manifest lacks: %s" % sorted(
+            set(QUICK) - {key(k) for k in QUICK_KERNELS}))
 
 
 # Every kernel exactly once: the quick ones in make test, the rest in make test-vmx.
-@parametrize(QUICK_KERNELS or [None], key=key)
+@parametrize(QUICK_KERNELS, key=key)
 @system_test(timeout=300, name="kernel")
 def kernel_quick(t, k):
     run_kernel(t, k)
 
 
-@parametrize(SLOW_KERNELS or [None], key=key)
+@parametrize(SLOW_KERNELS, key=key)
 @system_test(timeout=600, slow=True, name="kernel")
 def kernel_slow(t, k):
     run_kernel(t, k)
