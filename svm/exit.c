@@ -9,11 +9,6 @@
 #include <hv/hvm.h>
 #include "svm.h"
 
-static bool exception_has_error(unsigned int vector)
-{
-    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
-}
-
 static void decode_io(struct hvm_exit *e, const struct vmcb *vmcb)
 {
     u64 info = vmcb->exitinfo1;
@@ -58,7 +53,7 @@ void svm_decode_exit(struct vcpu *v, struct hvm_exit *e)
         e->kind = HVM_EXIT_EXCEPTION;
         e->u.exception.vector = vector;
         e->u.exception.type = HVM_EVENT_HW_EXCEPTION;
-        e->u.exception.has_error = exception_has_error(vector);
+        e->u.exception.has_error = hvm_exception_has_error(vector);
         e->u.exception.error = vmcb->exitinfo1;
         return;
     }

@@ -42,7 +42,6 @@ BUILD_BUG_ON(sizeof(struct vmcb_seg) != 16);
 
 #define IOPM_SIZE  (12 * 1024)  /* one bit per port, plus a spill page */
 #define MSRPM_SIZE (8 * 1024)   /* two bits per MSR, three ranges of 8192 MSRs */
-#define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* WB WT UC- UC, twice */
 
 paddr_t svm_iopm_pa, svm_msrpm_pa;
 
@@ -108,7 +107,7 @@ void svm_vmcb_init(struct vcpu *v, struct vmcb *vmcb)
     vmcb->vintr = VINTR_MASKING;
     vmcb->np_control = NP_ENABLE;
     vmcb->n_cr3 = (paddr_t)v->domain->p2m.root << PAGE_SHIFT;
-    vmcb->g_pat = GUEST_PAT_DEFAULT;
+    vmcb->g_pat = PAT_DEFAULT;
 
     /* The state after INIT (APM vol. 2, table 14-1): real mode at F000:FFF0. */
     vmcb->cs = (struct vmcb_seg){ 0xf000, 0x09b, 0xffff, 0xffff0000 };

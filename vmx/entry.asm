@@ -17,8 +17,8 @@
 ;
 ; Interrupts: we are called with IF clear; VM entry loads the guest's RFLAGS, and the
 ; exit clears IF again (27.5.3). An external interrupt that made the guest exit is
-; still pending in the local APIC (no "acknowledge interrupt on exit"): the caller
-; takes it through the host IDT once it has read what it needs (vmx.c).
+; still pending in the local APIC (no "acknowledge interrupt on exit"): the core
+; takes it through the host IDT when it enables interrupts after the run call.
 
 bits 64
 section .text

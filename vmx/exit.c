@@ -31,12 +31,11 @@ static u64 edx_eax(struct vcpu *v)
 }
 
 /* A fault that interrupted an IRET which had unblocked NMIs: NMIs must be blocked
- * again before the IRET runs once more (27.2.3). Only with virtual NMIs, and only when
- * the exit did not happen while delivering an event. */
+ * again before the IRET runs once more (27.2.3). Virtual NMIs are always on
+ * (vmx_caps_init); only when the exit did not happen while delivering an event. */
 static void reblock_nmis(bool unblocked)
 {
-    if (!unblocked || !(vmx_caps.pin & PIN_VIRTUAL_NMIS) ||
-        (vmread(IDT_VECTORING_INFO) & INTR_INFO_VALID))
+    if (!unblocked || (vmread(IDT_VECTORING_INFO) & INTR_INFO_VALID))
         return;
     vmwrite(GUEST_INTERRUPTIBILITY_INFO,
             vmread(GUEST_INTERRUPTIBILITY_INFO) | INTR_BLOCK_NMI);
@@ -56,18 +55,23 @@ static void decode_exception(struct vcpu *v, struct hvm_exit *e)
     }
     reblock_nmis(info & INTR_INFO_NMI_UNBLOCKED);
     if (vector == X86_EXC_DB) {
-        /* A #DB exit leaves DR6 alone (27.1): the qualification has what the guest's
-         * DR6 should show. DR6 is not switched by VMX: the CPU's is the guest's. */
-        u64 dr6 = DR6_RESERVED_ONES | (vmread(EXIT_QUALIFICATION) & DBG_QUAL_DR6_MASK);
+        /* A #DB exit leaves DR6 alone (27.1): the qualification has the bits the #DB
+         * sets (B0-B3, BD, BS). DR6 is not switched by VMX: the CPU's is the guest's.
+         * Update it as the #DB would have: B0-B3 replaced, while BD, BS and BT, which
+         * the processor never clears, stay as the guest left them (SDM vol. 3B,
+         * 17.2.3). */
+        u64 dr6;
+        __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+        dr6 = (dr6 & ~DR6_B0_B3) | DR6_RESERVED_ONES |
+              (vmread(EXIT_QUALIFICATION) & DBG_QUAL_DR6_MASK);
         __asm__ volatile("mov %0, %%dr6" ::"r"(dr6));
         if (type == INTR_TYPE_PRIV_SW_EXC) {
             /* INT1 (ICEBP) is a trap: reflect it as what it is, with its length, so the
              * guest's handler returns after it (26.6.1.3). */
-            struct vmx_vcpu *vx = to_vmx(v);
-            vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
-            vx->entry_intr_info = info & (INTR_INFO_VECTOR_MASK | INTR_INFO_TYPE_MASK);
-            vx->entry_intr_info |= INTR_INFO_VALID;
-            vmwrite(VM_ENTRY_INTR_INFO, vx->entry_intr_info);
+            vmx_set_entry_event(to_vmx(v),
+                                (info & (INTR_INFO_VECTOR_MASK | INTR_INFO_TYPE_MASK)) |
+                                    INTR_INFO_VALID,
+                                0, vmread(VM_EXIT_INSTRUCTION_LEN));
             e->kind = HVM_EXIT_HANDLED;
             return;
         }
@@ -134,16 +138,14 @@ static void decode_cr_access(struct vcpu *v, struct hvm_exit *e)
         e->kind = HVM_EXIT_HANDLED;
         return;
     }
+    /* CR4's read shadow never has a host-owned bit set (no one sets CR4.VMXE for the
+     * guest), so a MOV to CR4 exits only to set one. */
     if (val & vmx_caps.cr4_must1) {
         e->kind = HVM_EXIT_EXCEPTION;
         e->u.exception = (struct hvm_event){ .vector = X86_EXC_GP,
                                              .type = HVM_EVENT_HW_EXCEPTION,
                                              .has_error = true };
-        return;
     }
-    vx->cr4_shadow = (vx->cr4_shadow & ~vmx_caps.cr4_must1) | (val & vmx_caps.cr4_must1);
-    vmwrite(CR4_READ_SHADOW, vx->cr4_shadow);
-    e->kind = HVM_EXIT_HANDLED;
 }
 
 static void decode_entry_failure(struct vcpu *v, struct hvm_exit *e, u32 reason)
@@ -221,7 +223,6 @@ void vmx_decode_exit(struct vcpu *v, struct hvm_exit *e)
         break;
     case EXIT_INVD:
     case EXIT_WBINVD:
-    case EXIT_PAUSE:
         insn_exit(e, HVM_EXIT_SKIP);
         break;
     case EXIT_RDPMC: /* no performance counters are offered: as with CR4.PCE clear */

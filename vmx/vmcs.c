@@ -24,10 +24,8 @@ struct vmx_caps vmx_caps __ro_after_init;
 
 static paddr_t io_bitmap_pa[2], msr_bitmap_pa;
 
-#define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* WB WT UC- UC, twice (SDM 11.12.4) */
 #define VMCS_LINK_NONE    (~0ULL)               /* no shadow VMCS (26.3.1.5) */
 #define DR7_RESET         0x400ULL
-#define EPT_MEMTYPE_WB    6
 
 /* ---- names ---- */
 
@@ -357,13 +355,10 @@ int vmx_caps_init(void)
     /* A.7-A.8: the fixed bits of CR0 and CR4 in VMX operation. The host's registers
      * must have them all; an unrestricted guest may clear PE and PG (26.3.1.1). */
     c->host_cr0_must1 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
-    c->host_cr0_may1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
-    c->host_cr4_must1 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
-    c->host_cr4_may1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
     c->cr0_must1 = c->host_cr0_must1 & ~(u64)(X86_CR0_PE | X86_CR0_PG);
-    c->cr0_may1 = c->host_cr0_may1;
-    c->cr4_must1 = c->host_cr4_must1;
-    c->cr4_may1 = c->host_cr4_may1;
+    c->cr0_may1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+    c->cr4_must1 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+    c->cr4_may1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
     return 0;
 }
 
@@ -490,7 +485,6 @@ static u64 tss_base(const struct desc_ptr *gdt, u16 tr)
  */
 static void vmcs_host_state(void)
 {
-    extern char __percpu_start[];
     struct desc_ptr gdt, idt;
     u16 cs, ss, ds, es, fs, gs, tr;
 
@@ -515,8 +509,7 @@ static void vmcs_host_state(void)
     vmwrite(HOST_GS_SELECTOR, host_selector(gs));
     vmwrite(HOST_TR_SELECTOR, host_selector(tr));
     vmwrite(HOST_FS_BASE, rdmsr(MSR_FS_BASE));
-    /* The per-CPU area (asm/percpu.h): the template plus this CPU's offset. */
-    vmwrite(HOST_GS_BASE, (u64)__percpu_start + this_cpu_offset());
+    vmwrite(HOST_GS_BASE, rdmsr(MSR_GS_BASE)); /* this CPU's per-CPU area */
     vmwrite(HOST_TR_BASE, tss_base(&gdt, tr));
     vmwrite(HOST_GDTR_BASE, gdt.base);
     vmwrite(HOST_IDTR_BASE, idt.base);
@@ -554,9 +547,9 @@ static void vmcs_controls(struct vcpu *v)
     vmwrite(TSC_OFFSET, v->domain->tsc_offset);
     if (vmx_caps.vpid)
         vmwrite(VIRTUAL_PROCESSOR_ID, vx->vpid);
-    vmwrite(EPT_POINTER, to_vmx_domain(v->domain)->eptp);
+    vmwrite(EPT_POINTER, vmx_eptp(v->domain->p2m.root));
     /* TPR shadow (29.1): MOV CR8 uses the page's VTPR; threshold 0 never exits. */
-    vmwrite(VIRTUAL_APIC_PAGE_ADDR, vx->vapic_pa);
+    vmwrite(VIRTUAL_APIC_PAGE_ADDR, __pa(vx->vapic));
     vmwrite(TPR_THRESHOLD, 0);
     /* The guest owns every bit of CR0 and CR4 but those VMX fixes (24.6.6). */
     vmwrite(CR0_GUEST_HOST_MASK, vmx_caps.cr0_must1);
@@ -602,7 +595,7 @@ static void vmcs_guest_reset(struct vcpu *v)
     vmwrite(GUEST_RIP, 0xfff0);
     vmwrite(GUEST_RFLAGS, X86_EFLAGS_FIXED);
     vmwrite(GUEST_IA32_EFER, 0);
-    vmwrite(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
+    vmwrite(GUEST_IA32_PAT, PAT_DEFAULT);
     vmwrite(GUEST_IA32_DEBUGCTL, 0);
     vmwrite(GUEST_SYSENTER_CS, 0);
     vmwrite(GUEST_SYSENTER_ESP, 0);
@@ -626,9 +619,8 @@ void vmx_vmcs_setup(struct vcpu *v)
 void vmx_vmcs_reset_guest(struct vcpu *v)
 {
     vmcs_guest_reset(v);
-    vmwrite(VM_ENTRY_CONTROLS, vmread(VM_ENTRY_CONTROLS) & ~(u64)ENTRY_IA32E_MODE);
-    vmwrite(VM_ENTRY_INTR_INFO, 0);
-    to_vmx(v)->entry_intr_info = 0;
+    vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry);
+    vmx_set_entry_event(to_vmx(v), 0, 0, 0);
 }
 
 /* ---- the state dump ---- */

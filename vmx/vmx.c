@@ -24,6 +24,7 @@
 #include <hv/panic.h>
 #include <hv/sched.h>
 #include <hv/smp.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
@@ -63,8 +64,8 @@ static int vmx_cpu_up(unsigned int cpu)
         return -EPERM;
     }
     /* CR0 and CR4 must hold the bits VMX fixes (A.7, A.8): CR4.VMXE among them. */
-    write_cr0((read_cr0() | vmx_caps.host_cr0_must1) & vmx_caps.host_cr0_may1);
-    write_cr4((read_cr4() | vmx_caps.host_cr4_must1) & vmx_caps.host_cr4_may1);
+    write_cr0((read_cr0() | vmx_caps.host_cr0_must1) & vmx_caps.cr0_may1);
+    write_cr4((read_cr4() | vmx_caps.cr4_must1) & vmx_caps.cr4_may1);
     rc = vmxon(pa);
     if (rc) {
         printk(LOG_ERR "vmx: CPU %u: VMXON failed (%s)\n", cpu,
@@ -89,36 +90,13 @@ static int vmx_cpu_up(unsigned int cpu)
 
 static int vmx_domain_init(struct domain *d)
 {
-    struct vmx_domain *vd = xnew(struct vmx_domain);
-
-    if (!vd)
-        return -ENOMEM;
-    vd->eptp = vmx_eptp(d->p2m.root);
-    d->backend = vd;
+    d->backend = d; /* nothing per domain but the p2m, which the core owns */
     return 0;
 }
 
 static void vmx_domain_destroy(struct domain *d)
 {
-    xfree(d->backend);
     d->backend = NULL;
-}
-
-static void free_page_pa(paddr_t pa)
-{
-    if (pa)
-        free_pages(mfn_to_page(pa >> PAGE_SHIFT), 0);
-}
-
-static paddr_t alloc_zeroed_page(void **va)
-{
-    struct page_info *pg = alloc_pages(0);
-
-    if (!pg)
-        return 0;
-    *va = page_to_virt(pg);
-    memset(*va, 0, PAGE_SIZE);
-    return (paddr_t)page_to_mfn(pg) << PAGE_SHIFT;
 }
 
 static int vmx_vcpu_init(struct vcpu *v)
@@ -128,11 +106,13 @@ static int vmx_vcpu_init(struct vcpu *v)
 
     if (!vx)
         return -ENOMEM;
-    vx->v = v;
-    vx->vmcs_pa = alloc_zeroed_page(&vx->vmcs);
-    vx->vapic_pa = alloc_zeroed_page(&vx->vapic);
-    if (!vx->vmcs_pa || !vx->vapic_pa)
+    vx->vmcs = alloc_page_va(0);
+    vx->vapic = alloc_page_va(0);
+    if (!vx->vmcs || !vx->vapic)
         goto fail;
+    memset(vx->vmcs, 0, PAGE_SIZE);
+    memset(vx->vapic, 0, PAGE_SIZE);
+    vx->vmcs_pa = __pa(vx->vmcs);
     *(u32 *)vx->vmcs = vmx_caps.revision; /* 24.2: bit 31 clear, an ordinary VMCS */
     rc = vmx_vpid_alloc(&vx->vpid);
     if (rc)
@@ -145,8 +125,8 @@ static int vmx_vcpu_init(struct vcpu *v)
     return 0;
 
 fail:
-    free_page_pa(vx->vmcs_pa);
-    free_page_pa(vx->vapic_pa);
+    free_page_va(vx->vmcs, 0);
+    free_page_va(vx->vapic, 0);
     xfree(vx);
     return rc;
 }
@@ -183,8 +163,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
         }
     }
     vmx_vpid_free(vx->vpid);
-    free_page_pa(vx->vmcs_pa);
-    free_page_pa(vx->vapic_pa);
+    free_page_va(vx->vmcs, 0);
+    free_page_va(vx->vapic, 0);
     xfree(vx);
     v->backend = NULL;
 }
@@ -263,8 +243,6 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
 
     if (r == HVM_REG_RAX)
         return v->hvm.gprs[GPR_RAX];   /* the entry stub's, not the VMCS's */
-    if (r == HVM_REG_CR2 && vx->vmcs_ready)
-        return vx->cr2;
     if (!vmcs_here(v))
         return vx->boot.reg[r];
     switch (r) {
@@ -273,7 +251,7 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_RFLAGS: return vmread(GUEST_RFLAGS);
     case HVM_REG_CR0:
         return guest_view(vmread(GUEST_CR0), vx->cr0_shadow, vmx_caps.cr0_must1);
-    case HVM_REG_CR2: return vx->cr2;
+    case HVM_REG_CR2: return vx->cr2; /* not in the VMCS: vmx_run switches it */
     case HVM_REG_CR3: return vmread(GUEST_CR3);
     case HVM_REG_CR4:
         return guest_view(vmread(GUEST_CR4), vx->cr4_shadow, vmx_caps.cr4_must1);
@@ -287,7 +265,6 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
 static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
 {
     struct vmx_vcpu *vx = to_vmx(v);
-    u64 entry;
 
     if (r == HVM_REG_RAX) {
         v->hvm.gprs[GPR_RAX] = val;
@@ -320,10 +297,11 @@ static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
         paging_changed(vx);
         break;
     case HVM_REG_EFER:
-        /* 26.2.1.3, 26.3.1.1: "IA-32e mode guest" must equal the EFER.LMA loaded. */
+        /* 26.2.1.3, 26.3.1.1: "IA-32e mode guest" must equal the EFER.LMA loaded. The
+         * other entry controls never change from vmx_caps.entry. */
         vmwrite(GUEST_IA32_EFER, val);
-        entry = vmread(VM_ENTRY_CONTROLS) & ~(u64)ENTRY_IA32E_MODE;
-        vmwrite(VM_ENTRY_CONTROLS, entry | ((val & EFER_LMA) ? ENTRY_IA32E_MODE : 0));
+        vmwrite(VM_ENTRY_CONTROLS,
+                vmx_caps.entry | ((val & EFER_LMA) ? ENTRY_IA32E_MODE : 0));
         vx->vpid_flush = true; /* NXE changes what translations mean */
         break;
     case HVM_REG_PAT: vmwrite(GUEST_IA32_PAT, val); break;
@@ -377,13 +355,15 @@ static void vmx_set_seg(struct vcpu *v, enum seg_reg s, const struct segment *in
     vmwrite(GUEST_SEG_BASE(i), in->base);
 }
 
-/* The CPL is SS.DPL in VMX (24.4.1; 26.3.1.2 checks it against CS). */
+/* The CPL is SS.DPL in VMX (24.4.1; 26.3.1.2 checks it against CS): bits 6:5 of the
+ * access rights, kept even when SS is unusable (27.3.2). */
 static unsigned int vmx_get_cpl(struct vcpu *v)
 {
-    struct segment ss;
+    struct vmx_vcpu *vx = to_vmx(v);
 
-    vmx_get_seg(v, SEG_SS, &ss);
-    return SEG_ATTR_DPL(ss.attr);
+    if (!vmcs_here(v))
+        return SEG_ATTR_DPL(vx->boot.seg[SEG_SS].attr);
+    return (vmread(GUEST_SEG_AR(VMCS_SS)) >> 5) & 3;
 }
 
 /* ---- events (SDM 24.8.3, 26.6, 27.2.4) ---- */
@@ -404,64 +384,62 @@ static bool vmx_interruptible(struct vcpu *v)
     return !(vmread(GUEST_INTERRUPTIBILITY_INFO) & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
-/* Exceptions that push an error code in protected mode (SDM vol. 3A, 6.13). */
-static bool exception_has_error(unsigned int vector)
+static void vmx_clear_intr_shadow(struct vcpu *v)
 {
-    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+    u64 st;
+
+    if (!vmcs_here(v))
+        return;
+    st = vmread(GUEST_INTERRUPTIBILITY_INFO);
+    if (st & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
+        vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+                st & ~(u64)(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
+/* The core injects external interrupts, NMIs and hardware exceptions, never software
+ * interrupts (which would need the instruction's length: 26.6.1.3). */
 static void vmx_inject_event(struct vcpu *v, const struct hvm_event *e)
 {
     static const u8 types[] = {
         [HVM_EVENT_EXT_INTR] = INTR_TYPE_EXT_INTR,
         [HVM_EVENT_NMI] = INTR_TYPE_NMI,
         [HVM_EVENT_HW_EXCEPTION] = INTR_TYPE_HW_EXCEPTION,
-        [HVM_EVENT_SW_INTR] = INTR_TYPE_SW_INTR,
     };
-    struct vmx_vcpu *vx = to_vmx(v);
     u32 info = e->vector | ((u32)types[e->type] << INTR_INFO_TYPE_SHIFT) |
                INTR_INFO_VALID;
 
     if (!vmcs_here(v))
         return; /* not before the vCPU exists on its pCPU: the core never does */
-    if (e->type == HVM_EVENT_HW_EXCEPTION && exception_has_error(e->vector) &&
-        (hvm_get_reg(v, HVM_REG_CR0) & X86_CR0_PE)) {
-        /* 26.2.1.3: an error code exactly for these vectors, and never in real mode
-         * (the core asks for #GP's error code whatever the mode). */
+    /* 26.2.1.3: an error code exactly for these vectors, and never in real mode (the
+     * core asks for #GP's error code whatever the mode). */
+    if (e->type == HVM_EVENT_HW_EXCEPTION && hvm_exception_has_error(e->vector) &&
+        (hvm_get_reg(v, HVM_REG_CR0) & X86_CR0_PE))
         info |= INTR_INFO_DELIVER_CODE;
-        vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, e->has_error ? e->error : 0);
-    }
-    if (e->type == HVM_EVENT_NMI) {
-        /* 26.3.1.5: no NMI injection inside a MOV SS shadow (nor, on some CPUs, an
-         * STI one). The core does not wait for the shadow's end: let the NMI come one
-         * instruction early rather than have the entry fail. */
-        u64 st = vmread(GUEST_INTERRUPTIBILITY_INFO);
-        if (st & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
-            vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-                    st & ~(u64)(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
-    }
-    if (e->type == HVM_EVENT_SW_INTR) {
-        /* INT n is delivered as if it had executed: the return address skips it, and
-         * the entry needs its length (26.6.1.3). The core's event has none: decode it
-         * (RIP is at the instruction); INT n without prefixes is two bytes. */
-        int len = hvm_insn_length(v);
-        vmwrite(VM_ENTRY_INSTRUCTION_LEN, len > 0 ? len : 2);
-    }
-    vx->entry_intr_info = info;
-    vmwrite(VM_ENTRY_INTR_INFO, info);
+    /* 26.3.1.5: no NMI injection inside a MOV SS shadow (nor, on some CPUs, an STI
+     * one). The core does not wait for the shadow's end: let the NMI come one
+     * instruction early rather than have the entry fail. */
+    if (e->type == HVM_EVENT_NMI)
+        vmx_clear_intr_shadow(v);
+    vmx_set_entry_event(to_vmx(v), info, e->has_error ? e->error : 0, 0);
 }
 
-static void vmx_set_intr_window(struct vcpu *v, bool on)
+/* Turn a primary processor-based control the core switches per vCPU on or off. */
+static void set_proc_control(struct vcpu *v, u32 bit, bool on)
 {
     struct vmx_vcpu *vx = to_vmx(v);
 
     if (!vmcs_here(v))
         return;
     if (on)
-        vx->proc |= PROC_INTR_WINDOW_EXITING;
+        vx->proc |= bit;
     else
-        vx->proc &= ~PROC_INTR_WINDOW_EXITING;
+        vx->proc &= ~bit;
     vmwrite(CPU_BASED_VM_EXEC_CONTROL, vx->proc);
+}
+
+static void vmx_set_intr_window(struct vcpu *v, bool on)
+{
+    set_proc_control(v, PROC_INTR_WINDOW_EXITING, on);
 }
 
 /* The core injected an NMI and wants to know when its handler's IRET has run. VMX
@@ -469,15 +447,7 @@ static void vmx_set_intr_window(struct vcpu *v, bool on)
  * IRET has unblocked NMIs (24.6.2, 25.2): HVM_EXIT_NMI_WINDOW. */
 static void vmx_set_iret_intercept(struct vcpu *v, bool on)
 {
-    struct vmx_vcpu *vx = to_vmx(v);
-
-    if (!vmcs_here(v))
-        return;
-    if (on)
-        vx->proc |= PROC_NMI_WINDOW_EXITING;
-    else
-        vx->proc &= ~PROC_NMI_WINDOW_EXITING;
-    vmwrite(CPU_BASED_VM_EXEC_CONTROL, vx->proc);
+    set_proc_control(v, PROC_NMI_WINDOW_EXITING, on);
 }
 
 /*
@@ -500,38 +470,37 @@ static void vmx_vcpu_reset(struct vcpu *v)
     vx->pdptes_stale = false;
 }
 
-static void vmx_clear_intr_shadow(struct vcpu *v)
-{
-    u64 st;
-
-    if (!vmcs_here(v))
-        return;
-    st = vmread(GUEST_INTERRUPTIBILITY_INFO);
-    if (st & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
-        vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-                st & ~(u64)(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
-}
-
-/* An event whose delivery the exit interrupted is delivered again at the next entry,
+/*
+ * An event whose delivery the exit interrupted is delivered again at the next entry,
  * with its error code and, for software events, the instruction length (27.2.4,
  * 26.6.1). The core sees it as event_pending and holds back what it has queued until
- * then (as on SVM). */
+ * then (as on SVM).
+ *
+ * An NMI: with virtual NMIs, an exit during its delivery can leave virtual-NMI blocking
+ * set in the saved interruptibility state, and VM entry refuses to inject an NMI while
+ * "blocking by NMI" is 1 (26.3.1.5). Clear it: delivering the NMI sets it again.
+ */
 static void requeue_idt_vectoring(struct vmx_vcpu *vx)
 {
-    u32 idt = vmread(IDT_VECTORING_INFO);
+    u32 idt = vmread(IDT_VECTORING_INFO), error = 0, len = 0;
     unsigned int type;
 
     if (!(idt & INTR_INFO_VALID))
         return;
     type = INTR_INFO_TYPE(idt);
     if (idt & INTR_INFO_DELIVER_CODE)
-        vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(IDT_VECTORING_ERROR_CODE));
+        error = vmread(IDT_VECTORING_ERROR_CODE);
     if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXC ||
         type == INTR_TYPE_SW_EXCEPTION)
-        vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
-    vx->entry_intr_info = idt & (INTR_INFO_VECTOR_MASK | INTR_INFO_TYPE_MASK |
-                                 INTR_INFO_DELIVER_CODE | INTR_INFO_VALID);
-    vmwrite(VM_ENTRY_INTR_INFO, vx->entry_intr_info);
+        len = vmread(VM_EXIT_INSTRUCTION_LEN);
+    if (type == INTR_TYPE_NMI) {
+        u64 st = vmread(GUEST_INTERRUPTIBILITY_INFO);
+        if (st & INTR_BLOCK_NMI)
+            vmwrite(GUEST_INTERRUPTIBILITY_INFO, st & ~(u64)INTR_BLOCK_NMI);
+    }
+    vmx_set_entry_event(vx, idt & (INTR_INFO_VECTOR_MASK | INTR_INFO_TYPE_MASK |
+                                   INTR_INFO_DELIVER_CODE | INTR_INFO_VALID),
+                        error, len);
 }
 
 /*
@@ -586,13 +555,6 @@ static void lazy_msrs_load(struct vmx_vcpu *vx)
     this_cpu(lazy_msr_owner) = vx;
 }
 
-/* An external interrupt made the guest exit and is still pending in the local APIC:
- * let the host take it now, through its IDT (STI's shadow covers the NOP). */
-static void take_host_interrupts(void)
-{
-    __asm__ volatile("sti; nop; cli" ::: "memory");
-}
-
 static void vmx_run(struct vcpu *v, struct hvm_exit *e)
 {
     struct vmx_vcpu *vx = to_vmx(v);
@@ -602,7 +564,7 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
         panic("vmx: d%uv%u runs on CPU %u, not on its CPU %u", v->domain->id, v->id,
               smp_processor_id(), v->processor);
     if (__atomic_exchange_n(&vx->ept_flush, false, __ATOMIC_SEQ_CST))
-        vmx_ept_flush(to_vmx_domain(v->domain)->eptp);
+        vmx_ept_flush(vmx_eptp(v->domain->p2m.root));
     if (vx->vpid_flush) {
         vmx_vpid_flush(vx->vpid);
         vx->vpid_flush = false;
@@ -624,15 +586,11 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     vx->launched = true;
     vx->entry_intr_info = 0; /* delivered, or reported again as IDT vectoring */
     vmx_decode_exit(v, e);
-    if (e->kind == HVM_EXIT_INTR && e->raw == EXIT_EXTERNAL_INTERRUPT)
-        take_host_interrupts();
+    /* An external interrupt that made the guest exit is still pending in the local
+     * APIC (no "acknowledge interrupt on exit"): the core takes it through the host's
+     * IDT as soon as it enables interrupts, right after this call (hv/hvm.h). */
     if (e->kind != HVM_EXIT_ENTRY_FAILED)
         requeue_idt_vectoring(vx);
-}
-
-static void vmx_dump_vcpu(struct vcpu *v)
-{
-    vmx_vmcs_dump(v);
 }
 
 static struct hvm_ops vmx_ops = {
@@ -657,30 +615,12 @@ static struct hvm_ops vmx_ops = {
     .vcpu_reset = vmx_vcpu_reset,
     .clear_intr_shadow = vmx_clear_intr_shadow,
     .flush_guest_tlbs = vmx_flush_guest_tlbs,
-    .dump_vcpu = vmx_dump_vcpu,
+    .dump_vcpu = vmx_vmcs_dump,
 };
 
 static struct p2m_format ept_format;
 
 /* ---- the probe ---- */
-
-/* VT-x present (SDM 23.6) and not locked off by the firmware (23.7). */
-static bool vmx_present(void)
-{
-    struct cpuid_regs r;
-    u64 fc = 0;
-
-    cpuid(1, &r);
-    if (!(r.ecx & (1u << 5)))
-        return false; /* no VT-x: not an Intel CPU with VMX, nothing to say */
-    rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &fc);
-    if ((fc & FEATURE_CONTROL_LOCKED) && !(fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX)) {
-        printk(LOG_WARN "vmx: VT-x is locked off by the firmware (IA32_FEATURE_CONTROL "
-                        "%#llx); enable it in the firmware setup. VMX not used\n", fc);
-        return false;
-    }
-    return true;
-}
 
 /* IA32_VMX_BASIC (A.1): the revision, and regions we can use as ordinary pages. */
 static bool vmx_basic_usable(void)
@@ -701,7 +641,9 @@ const struct hvm_ops *vmx_probe(void)
 {
     const struct vmx_caps *c = &vmx_caps;
 
-    if (!vmx_present())
+    /* VT-x present (SDM 23.6) and not locked off by the firmware (23.7): checked by
+     * cpu_identify(), which names the reason when it is not. */
+    if (!boot_cpu.vmx)
         return NULL;
     if (!rdmsr_safe(MSR_IA32_VMX_BASIC, &vmx_caps.basic) || !vmx_basic_usable())
         return NULL;

@@ -16,11 +16,13 @@ struct vmx_caps {
     u64 ept_vpid;               /* IA32_VMX_EPT_VPID_CAP */
     bool vpid;                  /* VPIDs enabled */
     bool ept_ad;                /* EPT accessed/dirty flags enabled */
-    /* CR0 and CR4 in VMX operation (A.7, A.8): bits that must be 1 in the guest's
-     * real register (fixed0, less PE and PG for an unrestricted guest) and bits that
-     * may be 1 (fixed1). The host-owned bits of the guest/host masks are the former. */
+    /* CR0 and CR4 in VMX operation (A.7, A.8): bits that must be 1 (fixed0) and bits
+     * that may be 1 (fixed1), the same for host and guest but for CR0.PE and PG, which
+     * an unrestricted guest may clear (26.3.1.1): cr0_must1 lacks them,
+     * host_cr0_must1 has them. The host-owned bits of the guest/host masks are the
+     * guest's must-be-1 bits. */
     u64 cr0_must1, cr0_may1, cr4_must1, cr4_may1;
-    u64 host_cr0_must1, host_cr0_may1, host_cr4_must1, host_cr4_may1;
+    u64 host_cr0_must1;
 };
 
 extern struct vmx_caps vmx_caps;
@@ -40,11 +42,9 @@ extern const u32 vmx_lazy_msrs[NR_LAZY_MSRS];
  * hvm_set_boot_state) land in `boot` and are applied then.
  */
 struct vmx_vcpu {
-    struct vcpu *v;             /* (c) */
     void *vmcs;                 /* (c) the VMCS region, one page */
     paddr_t vmcs_pa;            /* (c) */
     void *vapic;                /* (c) the virtual-APIC page: the guest's TPR (CR8) */
-    paddr_t vapic_pa;           /* (c) */
     u16 vpid;                   /* (c) 0 when VPIDs are not used */
     bool vmcs_ready;            /* (v) set up (VMCLEAR, VMPTRLD, fields) on its pCPU */
     bool launched;              /* (v) VMLAUNCH succeeded: VMRESUME from now on */
@@ -63,18 +63,25 @@ struct vmx_vcpu {
     } boot;
 };
 
-struct vmx_domain {
-    u64 eptp;                   /* (c) the EPT pointer of the domain's p2m */
-};
-
 static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
 {
     return v->backend;
 }
 
-static inline struct vmx_domain *to_vmx_domain(struct domain *d)
+/*
+ * The event the next VM entry injects (24.8.3), or none (info 0): its error code when
+ * info asks for one, and for a software event the length of its instruction (0 for
+ * others), which the return address skips (26.6.1.3). On the vCPU's own pCPU, its VMCS
+ * current.
+ */
+static inline void vmx_set_entry_event(struct vmx_vcpu *vx, u32 info, u32 error, u32 len)
 {
-    return d->backend;
+    if (info & INTR_INFO_DELIVER_CODE)
+        vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+    if (len)
+        vmwrite(VM_ENTRY_INSTRUCTION_LEN, len);
+    vx->entry_intr_info = info;
+    vmwrite(VM_ENTRY_INTR_INFO, info);
 }
 
 /* entry.asm: load the guest's GPRs from gprs[] (all but RSP, which is in the VMCS),

@@ -425,6 +425,15 @@ enum hvm_resume hvm_emulate_mmio(struct vcpu *v, struct hvm_exit *x)
                      v->id, gpa, hvm_get_reg(v, HVM_REG_RIP));
         return HVM_LEAVE;
     }
+    /* The access was the CPU's own, delivering an event (the IDT, a gate's stack or
+     * TSS outside RAM): the backend has it pending again for the next entry (VMX's
+     * IDT-vectoring information, SVM's EXITINTINFO). The instruction at RIP made no
+     * access there, and emulating it would be wrong; no CPU could deliver the event. */
+    if (hvm_funcs.event_pending(v)) {
+        domain_crash(v->domain, "vCPU %u: event delivery through MMIO at %#llx (rip "
+                     "%#llx)", v->id, gpa, hvm_get_reg(v, HVM_REG_RIP));
+        return HVM_LEAVE;
+    }
     return hvm_emulate_one(v, hvm_mmio_claimed(v->domain, gpa) ? "MMIO" : "a hole");
 }
 

@@ -120,11 +120,12 @@ void hvm_set_gpr(struct vcpu *v, unsigned int gpr, u64 val)
 void hvm_advance_rip(struct vcpu *v, unsigned int len)
 {
     u64 rip = hvm_get_reg(v, HVM_REG_RIP) + len;
+    unsigned int size = hvm_code_size(v);
 
     /* Outside 64-bit mode EIP wraps at 4 GiB (IP at 64 KiB in 16-bit code). */
-    if (hvm_code_size(v) == 32)
+    if (size == 32)
         rip = (u32)rip;
-    else if (hvm_code_size(v) == 16)
+    else if (size == 16)
         rip = (u16)rip;
     hvm_set_reg(v, HVM_REG_RIP, rip);
     /* Completing an instruction for the guest ends an STI or MOV SS interrupt shadow

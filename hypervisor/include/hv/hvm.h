@@ -92,10 +92,17 @@ struct hvm_event {
 #define X86_EXC_BP 3
 #define X86_EXC_DF 8
 
+/* Exceptions that push an error code in protected mode (SDM vol. 3A, 6.13): #DF, #TS,
+ * #NP, #SS, #GP, #PF, #AC, #CP. */
+static inline bool hvm_exception_has_error(unsigned int vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
+
 /* ---- the neutral exit record ---- */
 
 enum hvm_exit_kind {
-    HVM_EXIT_INTR,          /* a host interrupt arrived (the host took it): nothing */
+    HVM_EXIT_INTR,          /* a host interrupt arrived (the host takes it): nothing */
     HVM_EXIT_NMI,           /* a host NMI: nothing */
     HVM_EXIT_IO,            /* port I/O */
     HVM_EXIT_NPF,           /* nested/EPT page fault */
@@ -212,8 +219,9 @@ struct hvm_ops {
     void (*vcpu_destroy)(struct vcpu *v);
 
     /* Enter the guest and return at the next exit, described in *exit. Called with
-     * interrupts disabled; returns with them disabled, after the host has taken any
-     * interrupt that caused the exit. */
+     * interrupts disabled; returns with them disabled. A host interrupt that caused
+     * the exit may still be pending (VMX): the core takes it when it enables
+     * interrupts, at once after this call. */
     void (*run)(struct vcpu *v, struct hvm_exit *exit);
 
     u64 (*get_reg)(struct vcpu *v, enum hvm_reg r);

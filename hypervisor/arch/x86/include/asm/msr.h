@@ -14,6 +14,8 @@
 #define MSR_IA32_TSC_DEADLINE     0x000006e0
 #define MSR_IA32_MISC_ENABLE      0x000001a0
 #define MSR_IA32_PAT              0x00000277
+/* IA32_PAT at reset: WB WT UC- UC, twice (SDM vol. 3A, 11.12.4). */
+#define  PAT_DEFAULT              0x0007040600070406ULL
 #define MSR_X2APIC_BASE           0x00000800
 
 #define MSR_EFER                  0xc0000080
