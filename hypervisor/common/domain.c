@@ -111,7 +111,9 @@ static void format_exits(const struct vcpu *v, char *line, size_t len)
 
 static void domain_free(struct domain *d)
 {
-    hvm_irq_destroy(d); /* first: its timers point at the vCPUs */
+    /* First: their timers point at the vCPUs (the test device's fires into vCPU 0). */
+    hvm_irq_destroy(d);
+    hvm_testdev_destroy(d);
     for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
@@ -122,7 +124,6 @@ static void domain_free(struct domain *d)
         xfree(v);
     }
     xfree(d->vcpus);
-    hvm_testdev_destroy(d);
     if (d->io_handlers)
         hvm_io_teardown(d);
     if (d->backend)

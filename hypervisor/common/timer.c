@@ -14,7 +14,7 @@
 struct timer_queue {
     spinlock_t lock;
     struct list_head list;
-    struct timer *running;      /* whose function runs now (lock) */
+    struct timer *running;      /* whose function runs now (written under the lock) */
 };
 static DEFINE_PER_CPU(struct timer_queue, timer_queue);
 
@@ -24,6 +24,7 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cp
     t->data = data;
     t->cpu = cpu;
     t->active = false;
+    t->killed = false;
     t->expires = 0;
     list_init(&t->list);
 }
@@ -44,6 +45,12 @@ void set_timer(struct timer *t, s_time_t expires)
     unsigned long flags = spin_lock_irqsave(&q->lock);
     bool first;
 
+    /* kill_timer set this under the same lock: a function re-arming its own timer
+     * while it is being killed must not put it back on the list. */
+    if (t->killed) {
+        spin_unlock_irqrestore(&q->lock, flags);
+        return;
+    }
     if (t->active)
         list_del(&t->list);
     t->expires = expires;
@@ -74,11 +81,24 @@ void stop_timer(struct timer *t)
     spin_unlock_irqrestore(&q->lock, flags);
 }
 
+/*
+ * Off the list and killed under the lock, then wait for the softirq to finish a
+ * function it took off the list before: `running` was set under the lock before we
+ * took it, and is cleared under the lock after the function returns. From then on
+ * nothing puts the timer back (set_timer checks `killed` under the lock) and the
+ * softirq does not look at it again.
+ */
 void kill_timer(struct timer *t)
 {
     struct timer_queue *q = &per_cpu(timer_queue, t->cpu);
+    unsigned long flags = spin_lock_irqsave(&q->lock);
 
-    stop_timer(t);
+    t->killed = true;
+    if (t->active) {
+        list_del(&t->list);
+        t->active = false;
+    }
+    spin_unlock_irqrestore(&q->lock, flags);
     while (__atomic_load_n(&q->running, __ATOMIC_SEQ_CST) == t)
         cpu_relax();
 }
@@ -95,11 +115,11 @@ static void timer_softirq(void)
             break;
         list_del(&t->list);
         t->active = false;
-        q->running = t;
+        __atomic_store_n(&q->running, t, __ATOMIC_SEQ_CST);
         spin_unlock_irqrestore(&q->lock, flags);
         t->fn(t->data);
         flags = spin_lock_irqsave(&q->lock);
-        q->running = NULL;
+        __atomic_store_n(&q->running, NULL, __ATOMIC_SEQ_CST);
     }
     reprogram(q);
     spin_unlock_irqrestore(&q->lock, flags);

@@ -16,16 +16,18 @@ struct timer {
     void *data;
     unsigned int cpu;
     bool active;             /* on its CPU's list */
+    bool killed;             /* kill_timer ran: set_timer does nothing any more */
     struct list_head list;   /* sorted by expires */
 };
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
-/* (Re)arm: runs fn at `expires` (system time, ns). */
+/* (Re)arm: runs fn at `expires` (system time, ns). Nothing, once the timer is killed. */
 void set_timer(struct timer *t, s_time_t expires);
 /* Disarm; the function may still be running on its CPU when this returns. */
 void stop_timer(struct timer *t);
-/* Disarm and wait until the function is not running: then the timer may be freed.
- * Not from the timer's own function. */
+/* Disarm for good and wait until the function is not running: then the timer may be
+ * freed. A function running meanwhile cannot re-arm it (set_timer does nothing on a
+ * killed timer). Not from the timer's own function; init_timer revives it. */
 void kill_timer(struct timer *t);
 
 void timer_init_cpu(unsigned int cpu);  /* the CPU's list; before it takes interrupts */
