@@ -538,6 +538,59 @@ static void test_periodic_missed_ticks(void **state)
     assert_int_equal(rises[GSI][20], 2);
 }
 
+/*
+ * The floor on periodic interrupts (PERIODIC_TIMER_MIN_NS, hv/time.h): a period
+ * shorter than 100 us (10000 ticks) interrupts at the first match at least that long
+ * after the one delivered; the matches between are missed ticks, and the comparator
+ * moves on by whole periods as for any. A 1-tick (10 ns) period must not re-arm the
+ * host timer 10 ns ahead each time. The main counter still runs at its rate.
+ */
+static void test_periodic_floor(void **state)
+{
+    const u64 min_ticks = PERIODIC_TIMER_MIN_NS / TICK_NS;
+    unsigned int expiries = 0;
+    u64 first;
+
+    (void)state;
+    assert_int_equal(min_ticks, 10000);
+    first = start_periodic(1);
+    assert_int_equal(host_deadline, at_count(T0, first));  /* the first: as written */
+    run_until(at_count(T0, first));
+    assert_int_equal(rises[GSI][20], 1);
+    assert_int_equal(rd64(TCMP(0)), first + min_ticks);
+    assert_int_equal(host_deadline, at_count(T0, first + min_ticks));
+    /* On time for 1 ms: one interrupt and one host timer per 100 us, no more. */
+    while (host_deadline && host_deadline <= at_count(T0, first + 10 * min_ticks)) {
+        now_ns = host_deadline;
+        host_deadline = 0;
+        hpet_timer_expired(&h);
+        expiries++;
+    }
+    assert_int_equal(expiries, 10);
+    assert_int_equal(rises[GSI][20], 11);
+    assert_int_equal(rd64(CNT), first + 10 * min_ticks);
+    assert_int_equal(rd64(TCMP(0)), first + 11 * min_ticks);
+    /* Late by 2.5 floors: one interrupt, then the next match in the future. */
+    stall(at_count(T0, first + 13 * min_ticks + min_ticks / 2) - now_ns);
+    assert_int_equal(rises[GSI][20], 12);
+    assert_int_equal(rd64(TCMP(0)), first + 13 * min_ticks + min_ticks / 2 + 1);
+
+    /* A 3-tick period: whole periods, the first that reaches the floor. */
+    reset(NULL);
+    first = start_periodic(3);
+    run_until(at_count(T0, first));
+    assert_int_equal(rises[GSI][20], 1);
+    assert_int_equal(rd64(TCMP(0)), first + 10002);     /* 3334 periods */
+    assert_int_equal(host_deadline, at_count(T0, first + 10002));
+
+    /* A period of exactly the floor is not touched. */
+    reset(NULL);
+    first = start_periodic(min_ticks);
+    run_until(at_count(T0, first));
+    assert_int_equal(rd64(TCMP(0)), first + min_ticks);
+    assert_int_equal(host_deadline, at_count(T0, first + min_ticks));
+}
+
 static void test_no_host_timer_for_invisible_events(void **state)
 {
     const u64 period = 100000;
@@ -599,20 +652,20 @@ static void test_32bit_oneshot_low_bits_and_wrap(void **state)
 static void test_32bit_periodic_wraps(void **state)
 {
     (void)state;
-    wr64(CNT, 0xffffff00);
+    wr64(CNT, 0xffff0000);
     wr64(TCFG(0), T_ENB | T_PER | T_VALSET | T_32 | ROUTE(20));
-    wr64(TCMP(0), 0xffffff80);
-    wr64(TCMP(0), 0x100);
+    wr64(TCMP(0), 0xffff8000);
+    wr64(TCMP(0), 0x10000);
     wr64(CFG, ENABLE);
-    run_until(at_count(T0, 0x80));
+    run_until(at_count(T0, 0x8000));
     assert_int_equal(rises[GSI][20], 1);
     /* The accumulator wraps with the 32-bit counter... */
-    assert_int_equal(rd64(TCMP(0)), 0x80);
-    assert_int_equal(host_deadline, at_count(T0, 0x180));
-    /* ...and a periodic timer has no wrap interrupt (the wrap is at 0x100). */
-    run_until(at_count(T0, 0x180) - 1);
+    assert_int_equal(rd64(TCMP(0)), 0x8000);
+    assert_int_equal(host_deadline, at_count(T0, 0x18000));
+    /* ...and a periodic timer has no wrap interrupt (the wrap is at 0x10000). */
+    run_until(at_count(T0, 0x18000) - 1);
     assert_int_equal(rises[GSI][20], 1);
-    run_until(at_count(T0, 0x180));
+    run_until(at_count(T0, 0x18000));
     assert_int_equal(rises[GSI][20], 2);
 }
 
@@ -806,6 +859,7 @@ int main(void)
         T(test_periodic_64bit),
         T(test_periodic_write_without_val_set),
         T(test_periodic_missed_ticks),
+        T(test_periodic_floor),
         T(test_no_host_timer_for_invisible_events),
         T(test_32bit_mode_comparator),
         T(test_32bit_oneshot_low_bits_and_wrap),

@@ -595,8 +595,9 @@ static void test_smm_nonspecific_eoi_skips_masked(void **state)
  * needs the line to fall and rise again.
  *
  * The model keeps a latched edge when the line falls before the acknowledge (the
- * datasheet would give IR7 then): the wiring pulses edge lines (hvm_isa_irq_pulse,
- * like QEMU's PIT), and a pulse must still interrupt. That is asserted here too.
+ * datasheet would give IR7 then): edge-triggered devices pulse their lines (the
+ * HPET's edge timers: high then low at once, like QEMU's PIT), and a pulse must still
+ * interrupt. That is asserted here too.
  */
 static void test_edge_triggering(void **state)
 {

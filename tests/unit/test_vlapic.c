@@ -9,6 +9,7 @@
 #include "unit.h"
 
 #include <hv/errno.h>
+#include <hv/time.h>
 #include <hv/vlapic.h>
 #include <public/arch-x86/platform.h>
 
@@ -325,6 +326,13 @@ static void test_software_enable(void **state)
     assert_true(vlapic_sw_enabled(&lapic));
     assert_int_equal(rd(APIC_SVR), 0x1ff);
     wr(APIC_SVR, 0x3ef);                        /* focus checking off, vector 0xef */
+    assert_int_equal(rd(APIC_SVR), 0x3ef);
+    /* Bit 12, EOI-broadcast suppression, is reserved: the version register does not
+     * offer it (bit 24 clear, 11.8.5). */
+    assert_false(rd(APIC_LVR) & (1u << 24));
+    wr(APIC_SVR, 0x11ff);
+    assert_int_equal(rd(APIC_SVR), 0x1ff);
+    wr(APIC_SVR, 0xfffff3ef);                   /* and bits 31-13, 11-10 */
     assert_int_equal(rd(APIC_SVR), 0x3ef);
     for (size_t i = 0; i < ARRAY_SIZE(lvts); i++) {
         wr(lvts[i], 0x31 + i);
@@ -1099,7 +1107,8 @@ static void test_timer_one_shot_divides(void **state)
 }
 
 /* 11.5.4: periodic mode reloads the initial count at zero, interrupting each period;
- * the current count runs down within each period. */
+ * the current count runs down within each period. (Periods of 100 us and more: the
+ * floor on periodic interrupts, test_timer_periodic_floor, does not apply.) */
 static void test_timer_periodic(void **state)
 {
     static const unsigned int divs[] = { 0x0, 0x3, 0xa, 0xb };
@@ -1111,16 +1120,16 @@ static void test_timer_periodic(void **state)
 
         setup(NULL);
         t0 = clock_ns;
-        start_timer(LVTT_PERIODIC | 0x41, divs[i], 100);
-        div = (armed - t0) / 100;
+        start_timer(LVTT_PERIODIC | 0x41, divs[i], 100000);
+        div = (armed - t0) / 100000;
         assert_int_equal(div, divs[i] == 0xb ? 1 : 2u << (((divs[i] >> 1) & 4) | (divs[i] & 3)));
         for (unsigned int n = 1; n <= 5; n++) {
-            clock_ns = t0 + (100 * (n - 1) + 30) * div;
-            assert_int_equal(rd(APIC_TMCCT), 70);
-            fire_at(t0 + 100 * n * div);
+            clock_ns = t0 + (100000 * (n - 1) + 30000) * (s_time_t)div;
+            assert_int_equal(rd(APIC_TMCCT), 70000);
+            fire_at(t0 + 100000 * n * (s_time_t)div);
             assert_true(took(0x41));
-            assert_int_equal(armed, t0 + 100 * (n + 1) * div);
-            assert_int_equal(rd(APIC_TMCCT), 100);
+            assert_int_equal(armed, t0 + 100000 * (n + 1) * (s_time_t)div);
+            assert_int_equal(rd(APIC_TMCCT), 100000);
         }
     }
 }
@@ -1135,18 +1144,18 @@ static void test_timer_periodic_missed_ticks(void **state)
     s_time_t t0 = clock_ns;
 
     (void)state;
-    start_timer(LVTT_PERIODIC | 0x42, 0xb, 100);
-    fire_at(t0 + 550);                          /* 5.5 periods late */
+    start_timer(LVTT_PERIODIC | 0x42, 0xb, 100000);
+    fire_at(t0 + 550000);                       /* 5.5 periods late */
     assert_true(took(0x42));
-    assert_int_equal(armed, t0 + 600);
-    assert_int_equal(rd(APIC_TMCCT), 50);
+    assert_int_equal(armed, t0 + 600000);
+    assert_int_equal(rd(APIC_TMCCT), 50000);
     assert_int_equal(vlapic_pending(&lapic), -1);
-    fire_at(t0 + 600);
+    fire_at(t0 + 600000);
     assert_true(took(0x42));
-    assert_int_equal(armed, t0 + 700);
-    fire_at(t0 + 800);                          /* exactly one period late */
+    assert_int_equal(armed, t0 + 700000);
+    fire_at(t0 + 800000);                       /* exactly one period late */
     assert_true(took(0x42));
-    assert_int_equal(armed, t0 + 900);
+    assert_int_equal(armed, t0 + 900000);
 }
 
 /* A host timer that fires early (or a stale one) re-arms for the real deadline and
@@ -1175,21 +1184,21 @@ static void test_timer_rearm_and_stop(void **state)
     s_time_t t0 = clock_ns;
 
     (void)state;
-    start_timer(LVTT_PERIODIC | 0x44, 0xb, 100);
-    clock_ns = t0 + 60;
-    wr(APIC_TMICT, 300);
-    assert_int_equal(armed, t0 + 360);
-    assert_int_equal(rd(APIC_TMCCT), 300);
-    fire_at(t0 + 100);                          /* the old deadline: nothing */
+    start_timer(LVTT_PERIODIC | 0x44, 0xb, 100000);
+    clock_ns = t0 + 60000;
+    wr(APIC_TMICT, 300000);
+    assert_int_equal(armed, t0 + 360000);
+    assert_int_equal(rd(APIC_TMCCT), 300000);
+    fire_at(t0 + 100000);                       /* the old deadline: nothing */
     assert_int_equal(vlapic_pending(&lapic), -1);
-    fire_at(t0 + 360);
+    fire_at(t0 + 360000);
     assert_true(took(0x44));
-    assert_int_equal(armed, t0 + 660);
+    assert_int_equal(armed, t0 + 660000);
 
     wr(APIC_TMICT, 0);
     assert_int_equal(armed, 0);
     assert_int_equal(rd(APIC_TMCCT), 0);
-    fire_at(t0 + 660);
+    fire_at(t0 + 660000);
     assert_int_equal(vlapic_pending(&lapic), -1);
 }
 
@@ -1199,14 +1208,14 @@ static void test_timer_masked(void **state)
     s_time_t t0 = clock_ns;
 
     (void)state;
-    start_timer(LVT_MASKED | LVTT_PERIODIC | 0x45, 0xb, 100);
-    clock_ns = t0 + 40;
-    assert_int_equal(rd(APIC_TMCCT), 60);
-    fire_at(t0 + 100);
+    start_timer(LVT_MASKED | LVTT_PERIODIC | 0x45, 0xb, 100000);
+    clock_ns = t0 + 40000;
+    assert_int_equal(rd(APIC_TMCCT), 60000);
+    fire_at(t0 + 100000);
     assert_int_equal(vlapic_pending(&lapic), -1);
-    assert_int_equal(armed, t0 + 200);
+    assert_int_equal(armed, t0 + 200000);
     wr(APIC_LVTT, LVTT_PERIODIC | 0x45);        /* unmasked: the next one comes */
-    fire_at(t0 + 200);
+    fire_at(t0 + 200000);
     assert_true(took(0x45));
 }
 
@@ -1221,29 +1230,30 @@ static void test_timer_mode_change_keeps_count(void **state)
     s_time_t t0 = clock_ns;
 
     (void)state;
-    start_timer(0x46, 0xb, 100);
-    clock_ns = t0 + 30;
+    start_timer(0x46, 0xb, 100000);
+    clock_ns = t0 + 30000;
     wr(APIC_LVTT, LVTT_PERIODIC | 0x46);
-    assert_int_equal(armed, t0 + 100);
-    assert_int_equal(rd(APIC_TMICT), 100);
-    assert_int_equal(rd(APIC_TMCCT), 70);
-    fire_at(t0 + 100);
+    assert_int_equal(armed, t0 + 100000);
+    assert_int_equal(rd(APIC_TMICT), 100000);
+    assert_int_equal(rd(APIC_TMCCT), 70000);
+    fire_at(t0 + 100000);
     assert_true(took(0x46));
-    assert_int_equal(armed, t0 + 200);          /* periodic now: reloaded */
-    assert_int_equal(rd(APIC_TMCCT), 100);
+    assert_int_equal(armed, t0 + 200000);       /* periodic now: reloaded */
+    assert_int_equal(rd(APIC_TMCCT), 100000);
 
-    clock_ns = t0 + 150;
+    clock_ns = t0 + 150000;
     wr(APIC_LVTT, 0x46);                        /* back to one-shot */
-    assert_int_equal(rd(APIC_TMCCT), 50);
-    fire_at(t0 + 200);
+    assert_int_equal(rd(APIC_TMCCT), 50000);
+    assert_int_equal(armed, t0 + 200000);
+    fire_at(t0 + 200000);
     assert_true(took(0x46));
     assert_int_equal(rd(APIC_TMCCT), 0);
-    fire_at(t0 + 300);                          /* stopped */
+    fire_at(t0 + 300000);                       /* stopped */
     assert_int_equal(vlapic_pending(&lapic), -1);
 
-    wr(APIC_TMICT, 100);
+    wr(APIC_TMICT, 100000);
     wr(APIC_LVTT, LVTT_PERIODIC | LVT_MASKED | 0x47);  /* still armed */
-    assert_int_equal(armed, t0 + 400);
+    assert_int_equal(armed, t0 + 400000);
     wr(APIC_LVTT, LVTT_TSCDL | 0x47);           /* to TSC-deadline: disarmed */
     assert_int_equal(armed, 0);
     assert_int_equal(rd(APIC_TMICT), 0);
@@ -1260,21 +1270,88 @@ static void test_timer_periodic_count_when_late(void **state)
     s_time_t t0 = clock_ns;
 
     (void)state;
-    start_timer(LVTT_PERIODIC | 0x4a, 0xb, 100);
-    clock_ns = t0 + 130;                        /* the expiry at t0 + 100 not run */
-    assert_int_equal(rd(APIC_TMCCT), 70);
-    clock_ns = t0 + 300;                        /* exactly at a reload */
-    assert_int_equal(rd(APIC_TMCCT), 100);
-    clock_ns = t0 + 399;
+    start_timer(LVTT_PERIODIC | 0x4a, 0xb, 100000);
+    clock_ns = t0 + 130000;                     /* the expiry at t0 + 100000 not run */
+    assert_int_equal(rd(APIC_TMCCT), 70000);
+    clock_ns = t0 + 300000;                     /* exactly at a reload */
+    assert_int_equal(rd(APIC_TMCCT), 100000);
+    clock_ns = t0 + 399999;
     assert_int_equal(rd(APIC_TMCCT), 1);
-    fire_at(t0 + 399);
+    fire_at(t0 + 399999);
     assert_true(took(0x4a));
-    assert_int_equal(armed, t0 + 400);
+    assert_int_equal(armed, t0 + 400000);
     assert_int_equal(rd(APIC_TMCCT), 1);
 
     /* one-shot: zero is zero */
-    start_timer(0x4b, 0xb, 100);
-    clock_ns += 150;
+    start_timer(0x4b, 0xb, 100000);
+    clock_ns += 150000;
+    assert_int_equal(rd(APIC_TMCCT), 0);
+}
+
+/*
+ * The floor on periodic interrupts (PERIODIC_TIMER_MIN_NS, hv/time.h): a period
+ * shorter than 100 us interrupts at the first reload at least that long after the
+ * one delivered, the reloads between being missed ticks. A 1 ns period (TMICT 1,
+ * divide by 1) must not re-arm the host timer 1 ns ahead each time: that would keep
+ * the host in its timer softirq for good. The count still reloads at its own rate.
+ */
+static void test_timer_periodic_floor(void **state)
+{
+    const s_time_t min_ns = PERIODIC_TIMER_MIN_NS;
+    s_time_t t0 = clock_ns, dl;
+    unsigned int fired = 0;
+
+    (void)state;
+    assert_int_equal(min_ns, 100000);
+    start_timer(LVTT_PERIODIC | 0x4c, 0xb, 1);
+    assert_int_equal(armed, t0 + 1);            /* the first zero: as programmed */
+    fire_at(t0 + 1);
+    assert_true(took(0x4c));
+    assert_int_equal(armed, t0 + 1 + min_ns);
+    clock_ns = t0 + 5000;
+    assert_int_equal(rd(APIC_TMCCT), 1);        /* a 1-tick count reads 1 throughout */
+    /* On time for 1 ms: one interrupt per 100 us, no more. */
+    nr_set_timer = 0;
+    while (armed <= t0 + 1 + MILLISECS(1)) {
+        dl = armed;
+        fire_at(dl);
+        assert_true(took(0x4c));
+        assert_true(armed >= dl + min_ns);
+        fired++;
+    }
+    assert_int_equal(fired, 10);
+    assert_int_equal(nr_set_timer, 10);
+    /* Late by 2.5 floors: one interrupt, then the next reload in the future. */
+    dl = armed;
+    fire_at(dl + 250000);
+    assert_true(took(0x4c));
+    assert_int_equal(vlapic_pending(&lapic), -1);
+    assert_int_equal(armed, dl + 250001);
+
+    /* A 3 ns period: whole periods, the first that reaches the min_ns. */
+    setup(NULL);
+    t0 = clock_ns;
+    start_timer(LVTT_PERIODIC | 0x4d, 0xb, 3);
+    fire_at(t0 + 3);
+    assert_true(took(0x4d));
+    dl = t0 + 3 + 100002;                       /* 33334 periods */
+    assert_int_equal(armed, dl);
+    /* The count runs at its rate, reloading whole periods before the deadline. */
+    clock_ns = dl - 1;
+    assert_int_equal(rd(APIC_TMCCT), 1);
+    clock_ns = dl - 5;
+    assert_int_equal(rd(APIC_TMCCT), 2);
+    clock_ns = dl - 6;
+    assert_int_equal(rd(APIC_TMCCT), 3);
+    clock_ns = dl - 50000;                      /* 16666 periods and 2 before */
+    assert_int_equal(rd(APIC_TMCCT), 2);
+    /* Back to one-shot: the count stops at its next zero, 2 ns on, not at the
+     * deadline the min_ns put 50000 ns on. */
+    wr(APIC_LVTT, 0x4d);
+    assert_int_equal(armed, clock_ns + 2);
+    assert_int_equal(rd(APIC_TMCCT), 2);
+    fire_at(clock_ns + 2);
+    assert_true(took(0x4d));
     assert_int_equal(rd(APIC_TMCCT), 0);
 }
 
@@ -1450,6 +1527,7 @@ int main(void)
         T(test_timer_masked),
         T(test_timer_mode_change_keeps_count),
         T(test_timer_periodic_count_when_late),
+        T(test_timer_periodic_floor),
         T(test_tsc_deadline),
         T(test_tsc_deadline_ignores_initial_count),
         T(test_lvt_writable_bits),

@@ -88,30 +88,16 @@ static u8 fadt_century_reg(void)
     return 0;
 }
 
-static unsigned int from_bcd(u8 v)
-{
-    return (v >> 4) * 10 + (v & 0xf);
-}
-
 /* The time the registers hold, in seconds since 1970; false if it is no time. */
 static bool cmos_to_secs(const struct cmos_time *c, bool have_century, u64 *secs)
 {
-    bool binary = c->b & RTC_B_DM_BINARY;
-    unsigned int sec, min, hour, day, month, year, century;
+    unsigned int sec = mc146818_dec(c->b, c->sec), min = mc146818_dec(c->b, c->min);
+    unsigned int hour = mc146818_dec_hour(c->b, c->hour);
+    unsigned int day = mc146818_dec(c->b, c->day), month = mc146818_dec(c->b, c->month);
+    unsigned int year = mc146818_dec(c->b, c->year);
+    unsigned int century = have_century ? mc146818_dec(c->b, c->century) : 20;
     s64 days;
 
-#define FIELD(v) (binary ? (unsigned int)(v) : from_bcd(v))
-    sec = FIELD(c->sec);
-    min = FIELD(c->min);
-    if (c->b & RTC_B_24H)
-        hour = FIELD(c->hour);
-    else
-        hour = FIELD(c->hour & 0x7f) % 12 + (c->hour & 0x80 ? 12 : 0);
-    day = FIELD(c->day);
-    month = FIELD(c->month);
-    year = FIELD(c->year);
-    century = have_century ? FIELD(c->century) : 20;
-#undef FIELD
     if (sec > 59 || min > 59 || hour > 23 || !day || day > 31 || !month || month > 12 ||
         year > 99 || century > 99)
         return false;
@@ -153,8 +139,10 @@ static u64 read_host_rtc(void)
 u64 wallclock_now(void)
 {
     if (!__atomic_load_n(&wallclock_ready, __ATOMIC_ACQUIRE)) {
-        unsigned long flags = spin_lock_irqsave(&wallclock_lock);
-
+        /* Not the _irqsave form: the first read may poll the host RTC for as long as
+         * 200 ms (READ_ATTEMPTS waits for UIP to clear, twice each), which is no time
+         * to keep this CPU's interrupts off; and no interrupt handler calls this. */
+        spin_lock(&wallclock_lock);
         if (!wallclock_ready) {
             s64 y;
             unsigned int m, d;
@@ -168,7 +156,7 @@ u64 wallclock_now(void)
                    secs % 3600 / 60, secs % 60);
             __atomic_store_n(&wallclock_ready, true, __ATOMIC_RELEASE);
         }
-        spin_unlock_irqrestore(&wallclock_lock, flags);
+        spin_unlock(&wallclock_lock);
     }
     return wallclock_base + (u64)((NOW() - wallclock_base_ns) / NSEC_PER_SEC);
 }

@@ -14,7 +14,10 @@
  * fired late, or only a register access noticed) delivers ONE interrupt, and a
  * periodic timer's comparator moves on to the next period in the future: missed
  * ticks are not queued up (Xen's "no_missed_ticks_pending" policy, as the local APIC
- * timer in hvm/vlapic.c).
+ * timer in hvm/vlapic.c). A periodic timer's matches within PERIODIC_TIMER_MIN_NS of
+ * the one delivered are missed ticks too (hv/time.h): a guest asking for a period
+ * shorter than that gets an interrupt every few periods, at 10 kHz at most, and the
+ * comparator moves on by whole periods as it does for any missed ticks.
  *
  * Not implemented: FSB (MSI) delivery (Tn_FSB_INT_DEL_CAP is 0; the FSB route
  * registers read 0).
@@ -80,32 +83,26 @@ static const u8 legacy_irq[LEGACY_TIMERS] = { 0, 8 };
 #define LATE_WRITE_TICKS (PLATFORM_HPET_HZ / 1000)
 /* Events further away than this (~146 years) are never. */
 #define MAX_EVENT_NS     (1LL << 62)
+/* The floor on periodic interrupts in counter ticks, rounded up. */
+#define MIN_PERIOD_TICKS DIV_ROUND_UP((u64)PERIODIC_TIMER_MIN_NS * PLATFORM_HPET_HZ, \
+                                      NSEC_PER_SEC)
 
 BUILD_BUG_ON(FS_PER_SEC % PLATFORM_HPET_HZ != 0);
 BUILD_BUG_ON(PERIOD_FS == 0 || PERIOD_FS > PERIOD_FS_MAX);
-BUILD_BUG_ON(PLATFORM_HPET_HZ >= NSEC_PER_SEC);     /* the conversions below */
+BUILD_BUG_ON(PLATFORM_HPET_HZ >= NSEC_PER_SEC);     /* ns_to_ticks, ticks_to_ns_ceil */
 BUILD_BUG_ON((ROUTE_CAP & ((1u << PLATFORM_ISA_IRQS) - 1)) != 0); /* no ISA pins */
 BUILD_BUG_ON(PLATFORM_IOAPIC_PINS < 32);          /* every route is a pin */
 BUILD_BUG_ON(HPET_TN(HPET_TIMERS) > HPET_REGS_SIZE);
 
 /* ---- time ---- */
 
-/* The counter ticks in `ns` of running, rounded down. */
-static u64 ns_to_ticks(u64 ns)
-{
-    return ns / NSEC_PER_SEC * PLATFORM_HPET_HZ +
-           ns % NSEC_PER_SEC * PLATFORM_HPET_HZ / NSEC_PER_SEC;
-}
-
 /* The running time after which the counter has advanced `ticks`: the exact inverse
- * of ns_to_ticks (rounded up), or -1 beyond MAX_EVENT_NS. */
+ * of the counter's ns_to_ticks (rounded up), or -1 beyond MAX_EVENT_NS. */
 static s_time_t ticks_to_ns(u64 ticks)
 {
-    u64 s = ticks / PLATFORM_HPET_HZ, r = ticks % PLATFORM_HPET_HZ;
-
-    if (s >= (u64)MAX_EVENT_NS / NSEC_PER_SEC)
+    if (ticks / PLATFORM_HPET_HZ >= (u64)MAX_EVENT_NS / NSEC_PER_SEC)
         return -1;
-    return s * NSEC_PER_SEC + DIV_ROUND_UP(r * NSEC_PER_SEC, PLATFORM_HPET_HZ);
+    return (s_time_t)ticks_to_ns_ceil(ticks, PLATFORM_HPET_HZ);
 }
 
 static bool running(const struct hpet *h)
@@ -117,7 +114,7 @@ static u64 counter_at(const struct hpet *h, s_time_t now)
 {
     if (!running(h) || now <= h->start)
         return h->counter;
-    return h->counter + ns_to_ticks(now - h->start);
+    return h->counter + ns_to_ticks(now - h->start, PLATFORM_HPET_HZ);
 }
 
 /* ---- lines ---- */
@@ -304,7 +301,8 @@ static void arm_all(struct hpet *h, s_time_t now, bool restarted)
 }
 
 /* Deliver the events that are due at `now`: one interrupt per timer however many
- * passed; a periodic comparator moves past the counter by whole periods. */
+ * passed; a periodic comparator moves past the counter, and at least MIN_PERIOD_TICKS
+ * past the match delivered, by whole periods. */
 static void catch_up(struct hpet *h, s_time_t now)
 {
     u64 n_now;
@@ -318,8 +316,10 @@ static void catch_up(struct hpet *h, s_time_t now)
             continue;
         fire(h, n);
         if (timer_periodic(t) && t->period) {
-            /* 2.3.9.2.2: the comparator grows by the last value written. */
-            u64 periods = (n_now - t->next) / t->period + 1;
+            /* 2.3.9.2.2: the comparator grows by the last value written. Here
+             * n_now >= t->next: the match is due. */
+            u64 target = max(n_now, t->next + MIN_PERIOD_TICKS - 1);
+            u64 periods = (target - t->next) / t->period + 1;
             u64 next = t->next + periods * t->period;
             t->cmp = next & (timer_32bit(t) ? U32_MASK : ~0ULL);
             set_next(h, t, n_now + 1, next - (n_now + 1));

@@ -26,6 +26,7 @@
  */
 #include <hv/i8254.h>
 #include <hv/lib.h>
+#include <hv/time.h>
 
 /* The control word (datasheet figure 7) and the read-back command (figure 10). */
 #define CTRL_SEL(v)         ((v) >> 6)
@@ -49,24 +50,20 @@
 /* The power-up programming: mode 3, LSB then MSB, binary (for each channel). */
 #define CTRL_RESET          0x36
 
-#define NS_PER_SEC          1000000000LL
-
 /* ---- time ---- */
 
 s64 i8254_ns_to_pulse(s_time_t t)
 {
     if (t <= 0)
         return 0;
-    /* Split so that nothing overflows 64 bits for any system time. */
-    return (t / NS_PER_SEC) * I8254_HZ + (t % NS_PER_SEC) * I8254_HZ / NS_PER_SEC;
+    return (s64)ns_to_ticks((u64)t, I8254_HZ);
 }
 
 s_time_t i8254_pulse_to_ns(s64 p)
 {
     if (p <= 0)
         return 0;
-    return (p / I8254_HZ) * NS_PER_SEC +
-           ((p % I8254_HZ) * NS_PER_SEC + I8254_HZ - 1) / I8254_HZ;
+    return (s_time_t)ticks_to_ns_ceil((u64)p, I8254_HZ);
 }
 
 static s64 now_pulse(struct i8254 *pit, s_time_t *now)

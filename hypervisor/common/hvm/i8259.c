@@ -5,7 +5,8 @@
  * sequence, OCW1 (mask), OCW2 (non-specific and specific EOI, rotation, set priority),
  * OCW3 (IRR/ISR read, poll, special mask mode), automatic EOI, edge and level
  * (ELCR) triggering, spurious IR7/IR15 on a vanished request. Not implemented:
- * special fully nested mode and buffered mode (they change nothing a PC guest sees).
+ * special fully nested mode and buffered mode (they change nothing a PC guest sees),
+ * and ICW1's LTIM (level mode for every line, ignored: PCs use the ELCR).
  */
 #include <hv/i8259.h>
 #include <hv/lib.h>
@@ -13,7 +14,6 @@
 #define ICW1       0x10   /* port 0, bit 4: an ICW1 */
 #define ICW1_ICW4  0x01
 #define ICW1_SNGL  0x02
-#define ICW1_LTIM  0x08   /* level mode for all lines (old 8259s; PCs use the ELCR) */
 #define ICW4_AEOI  0x02
 #define OCW3       0x08   /* port 0, bit 3 set (bit 4 clear): an OCW3 */
 #define OCW3_RIS   0x01

@@ -6,6 +6,21 @@
 #include <hv/hvm_io.h>
 #include <hv/mm.h>
 
+void hvm_io_bytewise(u16 port, unsigned int size, bool write, u32 *val, io_byte_fn byte,
+                     void *data)
+{
+    u32 out = 0;
+
+    for (unsigned int i = 0; i < size; i++) {
+        if (write)
+            byte(data, port + i, true, *val >> (8 * i));
+        else
+            out |= (u32)byte(data, port + i, false, 0) << (8 * i);
+    }
+    if (!write)
+        *val = out;
+}
+
 int hvm_register_io(struct domain *d, u16 base, u16 count, io_fn fn, void *data,
                     const char *name)
 {

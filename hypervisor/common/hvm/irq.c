@@ -208,12 +208,6 @@ void hvm_isa_irq_set(struct domain *d, unsigned int isa_irq, bool level)
     spin_unlock_irqrestore(&irq->lock, flags);
 }
 
-void hvm_isa_irq_pulse(struct domain *d, unsigned int isa_irq)
-{
-    hvm_isa_irq_set(d, isa_irq, true);
-    hvm_isa_irq_set(d, isa_irq, false);
-}
-
 void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level)
 {
     struct hvm_irq *irq = irq_of(d);
@@ -303,6 +297,15 @@ bool hvm_irq_wakeable(struct vcpu *v)
  * Pick the interrupt to inject. An 8259 interrupt through LINT0 (ExtINT) is taken
  * before the local APIC's own: ExtINT is not subject to the APIC's priority (SDM
  * 11.6.1, delivery mode 111).
+ *
+ * Most entries have nothing pending: a lock-free look first, which asks exactly what
+ * the locked one does (ExtINT or a deliverable APIC vector; either is what *blocked
+ * reports, so neither is lost by returning early). A vector that becomes pending just
+ * after that look is no worse off than one that comes just after the lock is dropped:
+ * its sender kicks the vCPU after making it pending (irq_kick). From another pCPU the
+ * kick is an IPI, which stays pending while this CPU enters the guest with interrupts
+ * off, so the entry exits at once and the run loop looks again; on this pCPU the
+ * sender (a timer, an exit handler) ran before the loop came here.
  */
 int hvm_irq_take(struct vcpu *v, bool interruptible, bool *blocked)
 {
@@ -312,7 +315,7 @@ int hvm_irq_take(struct vcpu *v, bool interruptible, bool *blocked)
     bool ext;
 
     *blocked = false;
-    if (!irq)
+    if (!hvm_irq_wakeable(v))
         return -1;
     flags = spin_lock_irqsave(&irq->lock);
     ext = extint_pending(irq, v);
@@ -384,16 +387,27 @@ static void ioapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, 
     spin_unlock_irqrestore(&irq->lock, flags);
 }
 
+/* One port: the chip reads 0xff and ignores writes for ports not its own. */
+static u8 pic_byte(void *data, u16 port, bool write, u8 val)
+{
+    struct hvm_irq *irq = data;
+
+    if (!write)
+        return i8259_read(&irq->pic, port);
+    i8259_write(&irq->pic, port, val);
+    return 0;
+}
+
+/* Ports 0x20-0x21, 0xa0-0xa1 and the ELCR's 0x4d0-0x4d1: 8-bit registers, a wider
+ * access a byte access to each port in turn (a 16-bit write of OCW1 at 0x21 goes on
+ * to 0x22, which is not the 8259's). */
 static void pic_io(struct vcpu *v, u16 port, unsigned int size, bool write, u32 *val,
                    void *data)
 {
     struct hvm_irq *irq = data;
     unsigned long flags = spin_lock_irqsave(&irq->lock);
 
-    if (write)
-        i8259_write(&irq->pic, port, *val);
-    else
-        *val = i8259_read(&irq->pic, port);
+    hvm_io_bytewise(port, size, write, val, pic_byte, irq);
     spin_unlock_irqrestore(&irq->lock, flags);
 }
 
@@ -419,13 +433,12 @@ static const struct platform_device platform_devices[] = {
     { "rtc", vrtc_init, vrtc_destroy },
     { "hpet", vhpet_init, vhpet_destroy },
     { "pmtimer", pmtimer_init, pmtimer_destroy },
-    { NULL, NULL, NULL }, /* (keeps the array non-empty) */
 };
 
 static int platform_devices_init(struct domain *d)
 {
     for (unsigned int i = 0; i < ARRAY_SIZE(platform_devices); i++) {
-        int rc = platform_devices[i].init ? platform_devices[i].init(d) : 0;
+        int rc = platform_devices[i].init(d);
         if (rc) {
             printk(LOG_WARN "d%u: platform device %s: %d\n", d->id,
                    platform_devices[i].name, rc);
@@ -438,8 +451,7 @@ static int platform_devices_init(struct domain *d)
 static void platform_devices_destroy(struct domain *d)
 {
     for (unsigned int i = 0; i < ARRAY_SIZE(platform_devices); i++)
-        if (platform_devices[i].destroy)
-            platform_devices[i].destroy(d);
+        platform_devices[i].destroy(d);
 }
 
 int hvm_irq_init(struct domain *d)

@@ -35,16 +35,15 @@
  */
 #include <hv/lib.h>
 #include <hv/mc146818.h>
+#include <hv/time.h>
 #include <hv/wallclock.h>
 
-#define NS_PER_SEC          1000000000LL
 #define DIVIDER_HZ          32768       /* the time base */
 #define UIP_TICKS           8           /* 244.140625 us of it */
 #define SECS_PER_DAY        WALLCLOCK_SECS_PER_DAY
 #define ALARM_DONT_CARE     0xc0        /* alarm bytes 0xc0-0xff match any value */
-#define HOUR_PM             0x80
 #define NEVER               INT64_MAX
-#define RESET_TO_UPDATE_NS  (NS_PER_SEC / 2) /* first update after the divider reset */
+#define RESET_TO_UPDATE_NS  (NSEC_PER_SEC / 2) /* first update after the divider reset */
 
 static s64 floor_div(s64 a, s64 b)
 {
@@ -73,14 +72,13 @@ static s64 ticks_at(const struct mc146818 *rtc, s_time_t t)
 {
     s64 d = max(t - rtc->phase, 0LL);
 
-    return (d / NS_PER_SEC) * DIVIDER_HZ + (d % NS_PER_SEC) * DIVIDER_HZ / NS_PER_SEC;
+    return (s64)ns_to_ticks((u64)d, DIVIDER_HZ);
 }
 
-/* The first system time by which time-base cycle j has happened. */
+/* The first system time by which time-base cycle j (>= 0) has happened. */
 static s_time_t tick_time(const struct mc146818 *rtc, s64 j)
 {
-    return rtc->phase + (j / DIVIDER_HZ) * NS_PER_SEC +
-           ((j % DIVIDER_HZ) * NS_PER_SEC + DIVIDER_HZ - 1) / DIVIDER_HZ;
+    return rtc->phase + (s_time_t)ticks_to_ns_ceil((u64)j, DIVIDER_HZ);
 }
 
 /* Updates (second boundaries) from `phase` to t. */
@@ -156,24 +154,12 @@ static u8 enc(u8 b, unsigned int v)
     return b & RTC_B_DM_BINARY ? v : ((v / 10) << 4) | (v % 10);
 }
 
-static unsigned int dec(u8 b, u8 byte)
-{
-    return b & RTC_B_DM_BINARY ? byte : (byte >> 4) * 10 + (byte & 0xf);
-}
-
 /* Hours 0-23: in 12-hour form 1-12 with bit 7 for PM (00:xx is 12 AM, 12:xx 12 PM). */
 static u8 enc_hour(u8 b, unsigned int h)
 {
     if (b & RTC_B_24H)
         return enc(b, h);
-    return enc(b, h % 12 ? h % 12 : 12) | (h >= 12 ? HOUR_PM : 0);
-}
-
-static unsigned int dec_hour(u8 b, u8 byte)
-{
-    if (b & RTC_B_24H)
-        return dec(b, byte);
-    return dec(b, byte & ~HOUR_PM) % 12 + (byte & HOUR_PM ? 12 : 0);
+    return enc(b, h % 12 ? h % 12 : 12) | (h >= 12 ? RTC_HOURS_PM : 0);
 }
 
 static bool is_time_reg(unsigned int reg)
@@ -219,12 +205,15 @@ static void set_time(struct mc146818 *rtc, s64 time, unsigned int dow, s_time_t 
 static void load_time_regs(struct mc146818 *rtc, u8 b, s_time_t t)
 {
     const u8 *r = rtc->ram;
-    s64 year = (dec(b, r[RTC_CENTURY]) % 100) * 100 + dec(b, r[RTC_YEAR]) % 100;
-    s64 time = make_time(year, dec(b, r[RTC_MONTH]), dec(b, r[RTC_DAY_OF_MONTH]),
-                         dec_hour(b, r[RTC_HOURS]), dec(b, r[RTC_MINUTES]),
-                         dec(b, r[RTC_SECONDS]));
+    s64 year = (mc146818_dec(b, r[RTC_CENTURY]) % 100) * 100 +
+               mc146818_dec(b, r[RTC_YEAR]) % 100;
+    s64 time = make_time(year, mc146818_dec(b, r[RTC_MONTH]),
+                         mc146818_dec(b, r[RTC_DAY_OF_MONTH]),
+                         mc146818_dec_hour(b, r[RTC_HOURS]),
+                         mc146818_dec(b, r[RTC_MINUTES]),
+                         mc146818_dec(b, r[RTC_SECONDS]));
 
-    set_time(rtc, time, dec(b, r[RTC_DAY_OF_WEEK]), t);
+    set_time(rtc, time, mc146818_dec(b, r[RTC_DAY_OF_WEEK]), t);
 }
 
 /* A time register written while the clock runs: that field changes, the others and
@@ -232,7 +221,7 @@ static void load_time_regs(struct mc146818 *rtc, u8 b, s_time_t t)
 static void write_time_reg(struct mc146818 *rtc, unsigned int reg, u8 val, s_time_t t)
 {
     u8 b = rtc->ram[RTC_REG_B];
-    unsigned int v = dec(b, val);
+    unsigned int v = mc146818_dec(b, val);
     struct rtc_tm tm;
     s64 sec, minute, hour, day, month;
 
@@ -245,7 +234,7 @@ static void write_time_reg(struct mc146818 *rtc, unsigned int reg, u8 val, s_tim
     switch (reg) {
     case RTC_SECONDS: sec = v; break;
     case RTC_MINUTES: minute = v; break;
-    case RTC_HOURS: hour = dec_hour(b, val); break;
+    case RTC_HOURS: hour = mc146818_dec_hour(b, val); break;
     case RTC_DAY_OF_WEEK: tm.dow = v; break;
     case RTC_DAY_OF_MONTH: day = v; break;
     case RTC_MONTH: month = v; break;
@@ -362,13 +351,13 @@ static void arm_timer(struct mc146818 *rtc, s_time_t t)
         if ((b & RTC_B_PIE) && per)
             next = tick_time(rtc, (ticks_at(rtc, t) / per + 1) * per);
         if (!(b & RTC_B_SET) && (b & RTC_B_UIE))
-            next = min(next, rtc->phase + (updates_at(rtc, t) + 1) * NS_PER_SEC);
+            next = min(next, rtc->phase + (updates_at(rtc, t) + 1) * NSEC_PER_SEC);
         if (!(b & RTC_B_SET) && (b & RTC_B_AIE)) {
             now_time = time_at(rtc, t);
             a = alarm_next(rtc, now_time);
             if (a != NEVER)
                 next = min(next, rtc->phase +
-                                     (updates_at(rtc, t) + a - now_time) * NS_PER_SEC);
+                                     (updates_at(rtc, t) + a - now_time) * NSEC_PER_SEC);
         }
     }
     if (next == NEVER)

@@ -52,7 +52,6 @@
 /* PM1 control (4.8.4.2.1, table 4.18). */
 #define CNT_SCI_EN      (1u << 0)
 #define CNT_BM_RLD      (1u << 1)
-#define CNT_GBL_RLS     (1u << 2)       /* write-only: to a BIOS there is none of */
 #define CNT_SLP_TYP_SHIFT 10
 #define CNT_SLP_TYP     (7u << CNT_SLP_TYP_SHIFT)
 #define CNT_SLP_EN      (1u << 13)      /* write-only */
@@ -62,28 +61,14 @@
 
 BUILD_BUG_ON(PM1_STS != 0 || PM1_EN != 2 || PM1_CNT != 4 || PM_TMR != 8);
 BUILD_BUG_ON(PM_TMR + 4 != PM1_BLOCK_LEN);
-BUILD_BUG_ON(PLATFORM_PM_TIMER_HZ >= NSEC_PER_SEC);    /* the conversions below */
+BUILD_BUG_ON(PLATFORM_PM_TIMER_HZ >= NSEC_PER_SEC);    /* ns_to_ticks, ticks_to_ns_ceil */
 BUILD_BUG_ON(PLATFORM_S5_SLP_TYP > 7);
 
 /* ---- the chip ---- */
 
-/* PM timer ticks in `ns`, rounded down. */
-static u64 ns_to_ticks(u64 ns)
-{
-    return ns / NSEC_PER_SEC * PLATFORM_PM_TIMER_HZ +
-           ns % NSEC_PER_SEC * PLATFORM_PM_TIMER_HZ / NSEC_PER_SEC;
-}
-
-/* The time the timer takes to count `ticks`, rounded up (ns_to_ticks' inverse). */
-static s_time_t ticks_to_ns(u64 ticks)
-{
-    return ticks / PLATFORM_PM_TIMER_HZ * NSEC_PER_SEC +
-           DIV_ROUND_UP(ticks % PLATFORM_PM_TIMER_HZ * NSEC_PER_SEC, PLATFORM_PM_TIMER_HZ);
-}
-
 static u64 ticks_at(const struct pm1 *pm, s_time_t now)
 {
-    return now > pm->start ? ns_to_ticks(now - pm->start) : 0;
+    return now > pm->start ? ns_to_ticks(now - pm->start, PLATFORM_PM_TIMER_HZ) : 0;
 }
 
 /* Count bit-31 toggles of PM_TMR into TMR_STS. */
@@ -104,6 +89,7 @@ static void settle(struct pm1 *pm)
 {
     bool sci_en = pm->cnt & CNT_SCI_EN;
     bool sci = sci_en && (pm->sts & pm->en & SCI_EVENTS);
+    u64 next = (pm->toggles + 1) << TMR_MSB_SHIFT;     /* ticks to the next toggle */
     s_time_t deadline = 0;
 
     if (sci != pm->sci) {
@@ -111,7 +97,7 @@ static void settle(struct pm1 *pm)
         pm->ops->set_sci(pm->ctx, sci);
     }
     if (sci_en && (pm->en & PM1_TMR) && !(pm->sts & PM1_TMR)) {
-        deadline = pm->start + ticks_to_ns((pm->toggles + 1) << TMR_MSB_SHIFT);
+        deadline = pm->start + (s_time_t)ticks_to_ns_ceil(next, PLATFORM_PM_TIMER_HZ);
         if (deadline <= 0)
             deadline = 1;
     }
@@ -173,7 +159,8 @@ static bool access_ok(unsigned int size)
 u32 pm1_read(struct pm1 *pm, unsigned int off, unsigned int size)
 {
     s_time_t now = pm->ops->now(pm->ctx);
-    u32 val = 0;
+    unsigned int dw = ~0u;      /* the dword in dval */
+    u32 val = 0, dval = 0;
 
     if (!access_ok(size))
         return ~0u;
@@ -181,8 +168,13 @@ u32 pm1_read(struct pm1 *pm, unsigned int off, unsigned int size)
     for (unsigned int i = 0; i < size; i++) {
         unsigned int at = off + i;
         u32 byte = 0xff; /* past the block: nothing decodes it */
-        if (at < PM1_BLOCK_LEN)
-            byte = (dword_read(pm, at & ~3u, now) >> (8 * (at & 3))) & 0xff;
+        if (at < PM1_BLOCK_LEN) {
+            if ((at & ~3u) != dw) {
+                dw = at & ~3u;
+                dval = dword_read(pm, dw, now);     /* once per dword */
+            }
+            byte = (dval >> (8 * (at & 3))) & 0xff;
+        }
         val |= byte << (8 * i);
     }
     settle(pm);

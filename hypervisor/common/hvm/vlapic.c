@@ -7,6 +7,7 @@
  */
 #include <hv/errno.h>
 #include <hv/lib.h>
+#include <hv/time.h>
 #include <hv/vlapic.h>
 #include <public/arch-x86/platform.h>
 
@@ -229,9 +230,8 @@ static void timer_start_count(struct vlapic *l)
         timer_stop(l);
         return;
     }
-    l->timer_start = l->ops->now(l->ctx);
     l->timer_period = ticks_to_ns(l, count);
-    l->timer_deadline = l->timer_start + l->timer_period;
+    l->timer_deadline = l->ops->now(l->ctx) + l->timer_period;
     l->ops->set_timer(l->ctx, l->timer_deadline);
 }
 
@@ -245,9 +245,15 @@ static u32 current_count(const struct vlapic *l)
     now = l->ops->now(l->ctx);
     left = l->timer_deadline - now;
     /* A periodic count reloads the moment it reaches 0, whether or not the host
-     * timer has run the expiry yet (it may be late): it never reads 0 for long. */
-    if (left <= 0 && mode == LVTT_PERIODIC && l->timer_period > 0)
-        left = l->timer_period - (-left) % l->timer_period;
+     * timer has run the expiry yet (it may be late): it never reads 0 for long. Its
+     * reloads fall whole periods before and after the deadline, which the floor on
+     * interrupts (vlapic_timer_expired) may put several periods ahead. */
+    if (mode == LVTT_PERIODIC && l->timer_period > 0) {
+        if (left <= 0)
+            left = l->timer_period - (-left) % l->timer_period;
+        else if (left > l->timer_period)
+            left = (left - 1) % l->timer_period + 1;
+    }
     if (left <= 0)
         return 0;
     return (u32)((u64)left / (divisor(l) * (1000000000ULL / PLATFORM_APIC_TIMER_HZ)));
@@ -258,12 +264,14 @@ static u32 current_count(const struct vlapic *l)
  * host timer fired late) delivers ONE interrupt and skips to the next period in the
  * future: missed ticks are not queued up (Xen's "no_missed_ticks_pending" policy;
  * guests keep time from the TSC, so a burst of stale ticks would only make them
- * busier).
+ * busier). The reloads within PERIODIC_TIMER_MIN_NS of the one delivered count as
+ * missed too (hv/time.h): a period shorter than that interrupts every few periods,
+ * at 10 kHz at most.
  */
 void vlapic_timer_expired(struct vlapic *l)
 {
     u32 lvt = reg(l, APIC_LVTT);
-    s_time_t now = l->ops->now(l->ctx);
+    s_time_t now = l->ops->now(l->ctx), target;
 
     if (!l->timer_deadline || now < l->timer_deadline) {
         if (l->timer_deadline)
@@ -278,13 +286,10 @@ void vlapic_timer_expired(struct vlapic *l)
             timer_stop(l);
             break;
         }
-        l->timer_start = l->timer_deadline;
-        l->timer_deadline += l->timer_period;
-        if (l->timer_deadline <= now) {
-            s_time_t missed = (now - l->timer_deadline) / l->timer_period + 1;
-            l->timer_deadline += missed * l->timer_period;
-            l->timer_start = l->timer_deadline - l->timer_period;
-        }
+        /* The first reload after both now and the floor (deadline <= now here). */
+        target = max(now, l->timer_deadline + PERIODIC_TIMER_MIN_NS - 1);
+        l->timer_deadline += ((target - l->timer_deadline) / l->timer_period + 1) *
+                             l->timer_period;
         l->ops->set_timer(l->ctx, l->timer_deadline);
         break;
     case LVTT_TSCDL:
@@ -320,12 +325,24 @@ static void write_tsc_deadline(struct vlapic *l, u64 tsc)
 static void write_lvtt(struct vlapic *l, u32 val)
 {
     u32 old_mode = LVTT_MODE(reg(l, APIC_LVTT));
+    s_time_t left;
 
     set_reg(l, APIC_LVTT, val & lvts[0].mask);
     if ((LVTT_MODE(val) == LVTT_TSCDL) != (old_mode == LVTT_TSCDL)) {
         timer_stop(l);
         set_reg(l, APIC_TMICT, 0);
         l->tsc_deadline = 0;
+        return;
+    }
+    /* Periodic to one-shot: the count stops at its next zero, which the floor on
+     * periodic interrupts may have put whole periods before the armed deadline. */
+    if (old_mode == LVTT_PERIODIC && LVTT_MODE(val) == LVTT_ONESHOT &&
+        l->timer_deadline && l->timer_period > 0) {
+        left = l->timer_deadline - l->ops->now(l->ctx);
+        if (left > l->timer_period) {
+            l->timer_deadline -= (left - 1) / l->timer_period * l->timer_period;
+            l->ops->set_timer(l->ctx, l->timer_deadline);
+        }
     }
 }
 
@@ -393,9 +410,12 @@ static u32 read_reg(struct vlapic *l, u32 off)
     }
 }
 
+/* SVR (SDM figure 11-23): the vector, the enable and focus checking. Bit 12, EOI-
+ * broadcast suppression, is reserved: the version register does not offer it (bit 24
+ * clear, 11.4.8 and 11.8.5). */
 static void write_svr(struct vlapic *l, u32 val)
 {
-    set_reg(l, APIC_SVR, val & 0x13ff);
+    set_reg(l, APIC_SVR, val & 0x3ff);
     if (!(val & SVR_ENABLE)) {
         /* Software-disabled: every LVT entry masked (SDM 11.4.7.2). */
         for (unsigned int i = 0; i < ARRAY_SIZE(lvts); i++)

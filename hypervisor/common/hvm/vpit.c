@@ -23,15 +23,6 @@
 #include <hv/timer.h>
 #include <public/arch-x86/platform.h>
 
-/*
- * The host timer fires at most this often: a guest programming channel 0 for a
- * 1.676 us period must not make the host take 600,000 timer interrupts a second.
- * An edge due sooner is delivered late; edges that pass unseen in the meantime are
- * folded into one interrupt (the chip's missed-ticks policy). 10 kHz, as Xen bounds
- * its periodic platform timers.
- */
-#define VPIT_MIN_INTERVAL MICROSECS(100)
-
 struct vpit {
     spinlock_t lock;
     struct domain *d;
@@ -53,7 +44,12 @@ static void vpit_set_timer(void *ctx, s_time_t deadline)
         stop_timer(&vp->timer);
         return;
     }
-    set_timer(&vp->timer, max(deadline, vp->last_fire + VPIT_MIN_INTERVAL));
+    /* The host timer fires at most every PERIODIC_TIMER_MIN_NS (hv/time.h): a guest
+     * programming channel 0 for a 1.676 us period must not make the host take 600,000
+     * timer interrupts a second. An edge due sooner is delivered late; edges that pass
+     * unseen in the meantime are folded into one interrupt (the chip's missed-ticks
+     * policy), so such a guest gets 10 kHz. */
+    set_timer(&vp->timer, max(deadline, vp->last_fire + PERIODIC_TIMER_MIN_NS));
 }
 
 static void vpit_irq0(void *ctx, bool level)
@@ -82,28 +78,25 @@ static void vpit_timer_fn(void *data)
     spin_unlock_irqrestore(&vp->lock, flags);
 }
 
-/* Ports 0x40-0x43 and 0x61. A wider access is a byte access to each port in turn,
- * as the bus splits it; bytes past the device read all ones. */
+/* One port: the chip reads 0xff and ignores writes for ports not its own. */
+static u8 vpit_byte(void *data, u16 port, bool write, u8 val)
+{
+    struct vpit *vp = data;
+
+    if (!write)
+        return i8254_read(&vp->chip, port);
+    i8254_write(&vp->chip, port, val);
+    return 0;
+}
+
+/* Ports 0x40-0x43 and 0x61, a wider access a byte access to each port in turn. */
 static void vpit_io(struct vcpu *v, u16 port, unsigned int size, bool write, u32 *val,
                     void *data)
 {
     struct vpit *vp = data;
     unsigned long flags = spin_lock_irqsave(&vp->lock);
-    u32 out = 0;
 
-    for (unsigned int i = 0; i < size; i++) {
-        u16 p = port + i;
-        bool ours = p == PLATFORM_PORT_B || (p >= PLATFORM_PIT && p < PLATFORM_PIT + 4);
-
-        if (write) {
-            if (ours)
-                i8254_write(&vp->chip, p, *val >> (8 * i));
-        } else {
-            out |= (u32)(ours ? i8254_read(&vp->chip, p) : 0xff) << (8 * i);
-        }
-    }
-    if (!write)
-        *val = out;
+    hvm_io_bytewise(port, size, write, val, vpit_byte, vp);
     spin_unlock_irqrestore(&vp->lock, flags);
 }
 

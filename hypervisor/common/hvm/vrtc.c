@@ -85,27 +85,25 @@ static void vrtc_timer_fn(void *data)
     spin_unlock_irqrestore(&vr->lock, flags);
 }
 
-/* Ports 0x70-0x71; a wider access is a byte access to each port in turn. */
+/* One port: the chip reads 0xff and ignores writes for ports not its own. */
+static u8 vrtc_byte(void *data, u16 port, bool write, u8 val)
+{
+    struct vrtc *vr = data;
+
+    if (!write)
+        return mc146818_read(&vr->chip, port);
+    mc146818_write(&vr->chip, port, val);
+    return 0;
+}
+
+/* Ports 0x70-0x71, a wider access a byte access to each port in turn. */
 static void vrtc_io(struct vcpu *v, u16 port, unsigned int size, bool write, u32 *val,
                     void *data)
 {
     struct vrtc *vr = data;
     unsigned long flags = spin_lock_irqsave(&vr->lock);
-    u32 out = 0;
 
-    for (unsigned int i = 0; i < size; i++) {
-        u16 p = port + i;
-        bool ours = p >= PLATFORM_RTC && p < PLATFORM_RTC + 2;
-
-        if (write) {
-            if (ours)
-                mc146818_write(&vr->chip, p, *val >> (8 * i));
-        } else {
-            out |= (u32)(ours ? mc146818_read(&vr->chip, p) : 0xff) << (8 * i);
-        }
-    }
-    if (!write)
-        *val = out;
+    hvm_io_bytewise(port, size, write, val, vrtc_byte, vr);
     spin_unlock_irqrestore(&vr->lock, flags);
 }
 

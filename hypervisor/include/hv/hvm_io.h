@@ -38,6 +38,18 @@ struct mmio_handler {
 #define MAX_IO_HANDLERS   32
 #define MAX_MMIO_HANDLERS 16
 
+/*
+ * An access of `size` bytes at `port`, for a device of 8-bit ports: a byte access to
+ * each port in turn, from `port` up, as the bus splits it (a 16-bit access at 0x20
+ * is 0x20 then 0x21). `byte` does each: a write of `val` (its return value unused),
+ * or a read (`val` 0) returning the byte; it must read 0xff and ignore writes for a
+ * port that is not the device's, as nothing decodes that one. The caller's lock, if
+ * any, is held around it all.
+ */
+typedef u8 (*io_byte_fn)(void *data, u16 port, bool write, u8 val);
+void hvm_io_bytewise(u16 port, unsigned int size, bool write, u32 *val, io_byte_fn byte,
+                     void *data);
+
 /* Register a device's ports or MMIO range while the domain is built (not after it
  * runs). 0, -ENOSPC (registry full) or -EEXIST (overlaps another device). */
 int hvm_register_io(struct domain *d, u16 base, u16 count, io_fn fn, void *data,

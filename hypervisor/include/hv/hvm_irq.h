@@ -61,10 +61,9 @@ struct platform_device {
 int hvm_irq_init(struct domain *d);
 void hvm_irq_destroy(struct domain *d);
 
-/* Drive ISA IRQ line `irq` (0-15): high or low. A pulse is a rising then falling
- * edge (what an edge-triggered ISA device does). */
+/* Drive ISA IRQ line `irq` (0-15): high or low. An edge-triggered device pulses it:
+ * high, then low. */
 void hvm_isa_irq_set(struct domain *d, unsigned int irq, bool level);
-void hvm_isa_irq_pulse(struct domain *d, unsigned int irq);
 /* Drive a GSI that no ISA line shares (GSI 16+), alone: a device that owns its line. */
 void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level);
 /* Assert or deassert PCI INTx pin `pin` (0-3: INTA#-INTD#) of bus-0 device `dev`
@@ -77,7 +76,7 @@ int hvm_msi_deliver(struct domain *d, u64 addr, u32 data);
 
 /* For the run loop, with interrupts off: the vector to inject now, if the guest can
  * take one (acknowledging it at its controller), or -1. *blocked says a vector waits
- * for an interrupt window. */
+ * for an interrupt window. Lock-free when nothing is pending. */
 int hvm_irq_take(struct vcpu *v, bool interruptible, bool *blocked);
 /* Is anything pending that would wake the vCPU from HLT? (Lock-free, may race.) */
 bool hvm_irq_wakeable(struct vcpu *v);

@@ -50,19 +50,19 @@ struct domain;
 
 /* Register A. */
 #define RTC_A_UIP           0x80    /* an update starts within 244 us */
-#define RTC_A_DV_MASK       0x70    /* divider: 010 the 32.768 kHz time base, running */
+#define RTC_A_DV_MASK       0x70    /* divider: 010 the 32.768 kHz time base, running;
+                                       11x the chain held in reset */
 #define RTC_A_DV_32KHZ      0x20
-#define RTC_A_DV_RESET      0x60    /* 11x: divider chain held in reset */
 #define RTC_A_RS_MASK       0x0f    /* periodic rate select */
 /* Register B. */
 #define RTC_B_SET           0x80    /* updates stop; the time may be written */
 #define RTC_B_PIE           0x40
 #define RTC_B_AIE           0x20
 #define RTC_B_UIE           0x10
-#define RTC_B_SQWE          0x08
-#define RTC_B_DM_BINARY     0x04
+#define RTC_B_DM_BINARY     0x04    /* (0x08 SQWE, 0x01 DSE: kept, no effect on a PC) */
 #define RTC_B_24H           0x02
-#define RTC_B_DSE           0x01
+/* The hours register in 12-hour form: bit 7 is PM. */
+#define RTC_HOURS_PM        0x80
 /* Register C. */
 #define RTC_C_IRQF          0x80
 #define RTC_C_PF            0x40
@@ -87,6 +87,21 @@ struct domain;
 #define CMOS_MEM_4G_HI      0x5d
 #define CMOS_CHECKSUM_FIRST 0x10
 #define CMOS_CHECKSUM_LAST  0x2d
+
+/* A time register's byte as a number, in register B's format `b`: BCD or binary (DM);
+ * the hours in 12-hour form (1-12, RTC_HOURS_PM) unless 24/12 is set. For the emulated
+ * chip and for the reader of the host's own (arch/x86/wallclock.c). */
+static inline unsigned int mc146818_dec(u8 b, u8 byte)
+{
+    return b & RTC_B_DM_BINARY ? byte : (byte >> 4) * 10 + (byte & 0xf);
+}
+
+static inline unsigned int mc146818_dec_hour(u8 b, u8 byte)
+{
+    if (b & RTC_B_24H)
+        return mc146818_dec(b, byte);
+    return mc146818_dec(b, byte & ~RTC_HOURS_PM) % 12 + (byte & RTC_HOURS_PM ? 12 : 0);
+}
 
 struct mc146818_ops {
     s_time_t (*now)(void *ctx);                         /* system time, ns */

@@ -41,9 +41,10 @@ struct vlapic {
     u64 base_msr;               /* IA32_APIC_BASE */
     u32 regs[1024];             /* the 4 KiB register page, by 32-bit word */
     /* The timer: */
-    s_time_t timer_start;       /* when the current count was loaded */
     s_time_t timer_period;      /* ns a full count takes (one-shot and periodic) */
-    s_time_t timer_deadline;    /* the next expiry; 0 when not armed */
+    s_time_t timer_deadline;    /* the next expiry (periodic: the next interrupt, at
+                                   least PERIODIC_TIMER_MIN_NS after the last); 0 when
+                                   not armed */
     u64 tsc_deadline;           /* IA32_TSC_DEADLINE */
     u32 esr_pending;            /* errors since the last ESR write */
     const struct vlapic_ops *ops;
@@ -75,8 +76,8 @@ int vlapic_msr_read(struct vlapic *l, u32 msr, u64 *val);
 int vlapic_msr_write(struct vlapic *l, u32 msr, u64 val);
 bool vlapic_msr_is_apic(u32 msr);
 
-/* Does this APIC accept a message for (dest, logical)? `broadcast` answers for the
- * all-ones destination. */
+/* Does this APIC accept a message for (dest, logical)? The all-ones destination (0xff,
+ * or 0xffffffff in x2APIC mode) is a broadcast every enabled APIC accepts. */
 bool vlapic_match_dest(const struct vlapic *l, u32 dest, bool logical);
 
 /* A fixed or lowest-priority interrupt arrives: set IRR (and TMR if level). */
