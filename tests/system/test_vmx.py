@@ -89,7 +89,7 @@ def expect_outcomes(m, kernels, timeout):
     passed = []
     while want:
         r = m.expect(r"\((d\d+)\) RESULT: (\S+) (\S+): (PASS|FAIL|SKIP)(.*)|"
-                     r"\(HV\) d\d+: '([^']*)' crashed: (.*)", timeout)
+                     r"\(HV\) d\d+: '([^']*)' crashed: ([^\r\n]*)\r?\n", timeout)
         if r.group(6):
             k = want.pop(r.group(6), None)
             assert k and k["expect"] == "crash" and r.group(7).startswith(k["crash"]), \

@@ -12,8 +12,8 @@
 /*
  * Seconds since 1970-01-01 00:00:00 UTC now: the host RTC's time, read (and taken to
  * be UTC) on the first call, plus the system time elapsed since. The first call waits
- * for the RTC (at most a few milliseconds); later calls are cheap. From any context
- * but an interrupt handler.
+ * for the RTC to leave an update (a few milliseconds, ~200 ms at the very worst, with
+ * interrupts on); later calls are cheap. From any context but an interrupt handler.
  */
 u64 wallclock_now(void);
 
