@@ -254,6 +254,7 @@ void domain_destroy_unstarted(struct domain *d)
 
 void domain_pause(struct domain *d)
 {
+    ASSERT(!sched_kicks_held());
     __atomic_fetch_add(&d->pause_count, 1, __ATOMIC_SEQ_CST);
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         vcpu_kick(d->vcpus[i]);

@@ -20,6 +20,15 @@ struct sched_pcpu {
 static DEFINE_PER_CPU(struct sched_pcpu, sched_pcpu);
 static unsigned int next_cpu;
 
+/* Kicks of other pCPUs held back while this pCPU holds a lock (see hv/sched.h);
+ * touched only by its own pCPU, with interrupts off. */
+struct held_kicks {
+    unsigned int depth;
+    cpumask_t cpus;
+};
+
+static DEFINE_PER_CPU(struct held_kicks, held_kicks);
+
 unsigned int sched_pick_cpu(void)
 {
     unsigned int n = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED);
@@ -80,10 +89,49 @@ void vcpu_block(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-    __atomic_store_n(&v->kick, true, __ATOMIC_SEQ_CST);
+    unsigned int cpu = v->processor;
+    unsigned long flags;
+    struct held_kicks *h;
+
+    if (cpu == smp_processor_id())
+        return; /* its run loop looks at the pending state before the next entry */
     /* An IPI makes a CPU in guest mode exit, and an idle CPU leave HLT. */
-    if (v->processor != smp_processor_id())
-        smp_send_event_check(v->processor);
+    flags = local_irq_save();
+    h = &this_cpu(held_kicks);
+    if (h->depth)
+        cpumask_set(cpu, &h->cpus);
+    else
+        smp_send_event_check(cpu);
+    local_irq_restore(flags);
+}
+
+void sched_hold_kicks(void)
+{
+    this_cpu(held_kicks).depth++;
+}
+
+void sched_release_kicks(cpumask_t *to_send)
+{
+    struct held_kicks *h = &this_cpu(held_kicks);
+
+    ASSERT(h->depth);
+    *to_send = (cpumask_t){ 0 };
+    if (--h->depth)
+        return;
+    *to_send = h->cpus;
+    h->cpus = (cpumask_t){ 0 };
+}
+
+bool sched_kicks_held(void)
+{
+    return this_cpu(held_kicks).depth;
+}
+
+void sched_send_kicks(const cpumask_t *to_send)
+{
+    for (unsigned int w = 0; w < CPUMASK_WORDS; w++)
+        for (u64 bits = to_send->bits[w]; bits; bits &= bits - 1)
+            smp_send_event_check(w * 64 + __builtin_ctzll(bits));
 }
 
 bool sched_work_pending(void)

@@ -339,9 +339,9 @@ static bool handle_init_sipi(struct vcpu *v)
         hvm_funcs.vcpu_reset(v);
         v->hvm.cache_valid = v->hvm.cache_dirty = 0;
         if (h->vlapic) {
-            unsigned long flags = spin_lock_irqsave(&v->domain->irq->lock);
+            unsigned long flags = hvm_irq_lock(v->domain->irq);
             vlapic_reset(h->vlapic);
-            spin_unlock_irqrestore(&v->domain->irq->lock, flags);
+            hvm_irq_unlock(v->domain->irq, flags);
         }
         h->exc_pending = h->nmi_blocked = false;
         h->nmi_iret_rip = ~0ULL;
@@ -466,7 +466,6 @@ void hvm_vcpu_run(struct vcpu *v)
             local_irq_enable();
             break;
         }
-        __atomic_store_n(&v->kick, false, __ATOMIC_SEQ_CST);
         intr_assist(v);
         sync_regs(v);
         hvm_funcs.run(v, &exit);

@@ -187,10 +187,10 @@ static void lapic_timer_fn(void *data)
 {
     struct vcpu *v = data;
     struct hvm_irq *irq = irq_of(v->domain);
-    unsigned long flags = spin_lock_irqsave(&irq->lock);
+    unsigned long flags = hvm_irq_lock(irq);
 
     vlapic_timer_expired(v->hvm.vlapic);
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 /* ---- lines ---- */
@@ -202,10 +202,10 @@ void hvm_isa_irq_set(struct domain *d, unsigned int isa_irq, bool level)
 
     if (!irq || isa_irq >= PLATFORM_ISA_IRQS)
         return;
-    flags = spin_lock_irqsave(&irq->lock);
+    flags = hvm_irq_lock(irq);
     i8259_set_irq(&irq->pic, isa_irq, level);
     vioapic_set_irq(&irq->ioapic, isa_irq_to_gsi(isa_irq), level);
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level)
@@ -215,9 +215,9 @@ void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level)
 
     if (!irq || gsi < PLATFORM_ISA_IRQS)
         return;
-    flags = spin_lock_irqsave(&irq->lock);
+    flags = hvm_irq_lock(irq);
     vioapic_set_irq(&irq->ioapic, gsi, level);
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool level)
@@ -231,7 +231,7 @@ void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool
         return;
     bit = 1u << pin;
     count = &irq->pci_gsi_count[gsi - PLATFORM_PCI_GSI_BASE];
-    flags = spin_lock_irqsave(&irq->lock);
+    flags = hvm_irq_lock(irq);
     if (level && !(irq->intx[dev] & bit)) {
         irq->intx[dev] |= bit;
         if ((*count)++ == 0)
@@ -241,7 +241,7 @@ void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool
         if (--(*count) == 0)
             vioapic_set_irq(&irq->ioapic, gsi, false);
     }
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 /*
@@ -271,9 +271,9 @@ int hvm_msi_deliver(struct domain *d, u64 addr, u32 data)
         return 0;
     if (rh && logical)
         m.mode = m.mode == APIC_MODE_FIXED ? APIC_MODE_LOWEST : m.mode;
-    flags = spin_lock_irqsave(&irq->lock);
+    flags = hvm_irq_lock(irq);
     apic_deliver(irq, NULL, &m, APIC_SHORTHAND_NONE);
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
     return 0;
 }
 
@@ -317,7 +317,7 @@ int hvm_irq_take(struct vcpu *v, bool interruptible, bool *blocked)
     *blocked = false;
     if (!hvm_irq_wakeable(v))
         return -1;
-    flags = spin_lock_irqsave(&irq->lock);
+    flags = hvm_irq_lock(irq);
     ext = extint_pending(irq, v);
     if (!ext)
         vec = vlapic_pending(v->hvm.vlapic);
@@ -331,7 +331,7 @@ int hvm_irq_take(struct vcpu *v, bool interruptible, bool *blocked)
             vlapic_ack(v->hvm.vlapic, vec);
         }
     }
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
     return vec;
 }
 
@@ -360,7 +360,7 @@ static void lapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u
 {
     struct hvm_irq *irq = data;
     u32 off = gpa - PLATFORM_LAPIC_BASE;
-    unsigned long flags = spin_lock_irqsave(&irq->lock);
+    unsigned long flags = hvm_irq_lock(irq);
 
     /* Registers are 32 bits at 16-byte offsets; other sizes read the lanes of one. */
     if (write) {
@@ -370,7 +370,7 @@ static void lapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u
         u32 word = vlapic_mmio_read(v->hvm.vlapic, off & ~3u);
         *val = (word >> (8 * (off & 3))) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
     }
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 static void ioapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u64 *val,
@@ -378,13 +378,13 @@ static void ioapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, 
 {
     struct hvm_irq *irq = data;
     u64 off = gpa - PLATFORM_IOAPIC_BASE;
-    unsigned long flags = spin_lock_irqsave(&irq->lock);
+    unsigned long flags = hvm_irq_lock(irq);
 
     if (write)
         vioapic_write(&irq->ioapic, off, (u32)*val);
     else
         *val = vioapic_read(&irq->ioapic, off);
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 /* One port: the chip reads 0xff and ignores writes for ports not its own. */
@@ -405,10 +405,10 @@ static void pic_io(struct vcpu *v, u16 port, unsigned int size, bool write, u32 
                    void *data)
 {
     struct hvm_irq *irq = data;
-    unsigned long flags = spin_lock_irqsave(&irq->lock);
+    unsigned long flags = hvm_irq_lock(irq);
 
     hvm_io_bytewise(port, size, write, val, pic_byte, irq);
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 bool hvm_irq_msr(struct vcpu *v, u32 msr, bool write, u64 *val, int *rc)
@@ -418,10 +418,10 @@ bool hvm_irq_msr(struct vcpu *v, u32 msr, bool write, u64 *val, int *rc)
 
     if (!irq || !vlapic_msr_is_apic(msr))
         return false;
-    flags = spin_lock_irqsave(&irq->lock);
+    flags = hvm_irq_lock(irq);
     *rc = write ? vlapic_msr_write(v->hvm.vlapic, msr, *val)
                 : vlapic_msr_read(v->hvm.vlapic, msr, val);
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
     return true;
 }
 

@@ -55,10 +55,10 @@ static void vhpet_set_legacy(void *ctx, bool on)
 {
     struct vhpet *vh = ctx;
     struct hvm_irq *irq = vh->d->irq;
-    unsigned long flags = spin_lock_irqsave(&irq->lock);
+    unsigned long flags = hvm_irq_lock(irq);
 
     irq->hpet_legacy = on;
-    spin_unlock_irqrestore(&irq->lock, flags);
+    hvm_irq_unlock(irq, flags);
 }
 
 static const struct hpet_ops vhpet_ops = {

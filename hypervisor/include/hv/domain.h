@@ -66,7 +66,6 @@ struct vcpu {
     unsigned int processor;         /* (c) the pCPU it runs on */
     enum vcpu_state state;          /* (a) */
     bool running;                   /* (a) in its run loop on its pCPU now */
-    bool kick;                      /* (a) leave guest mode and look again */
     struct list_head runq;          /* on its pCPU's run queue (the scheduler's lock) */
 
     struct hvm_vcpu hvm;            /* (v) neutral HVM state: registers, events */

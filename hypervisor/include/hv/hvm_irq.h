@@ -7,14 +7,17 @@
  * reaches vCPU 0 through its LINT0 (virtual wire mode) or directly when its local
  * APIC is off.
  *
- * One lock per domain (struct hvm_irq.lock) guards all of it. Lock order: this lock,
- * then the scheduler's (a delivery wakes vCPUs); nothing takes it while holding a
- * scheduler lock.
+ * One lock per domain (struct hvm_irq.lock, taken through hvm_irq_lock()) guards all
+ * of it. Lock order: this lock, then the scheduler's (a delivery wakes vCPUs); nothing
+ * takes it while holding a scheduler lock. The IPIs that wake vCPUs on other pCPUs
+ * go out only once it is dropped (held kicks, hv/sched.h): the woken vCPU's first act
+ * is to take it.
  */
 #ifndef HV_HVM_IRQ_H
 #define HV_HVM_IRQ_H
 
 #include <hv/i8259.h>
+#include <hv/sched.h>
 #include <hv/spinlock.h>
 #include <hv/types.h>
 #include <hv/vioapic.h>
@@ -45,6 +48,23 @@ struct hvm_irq {
      * the irq lock; read by the PIT and RTC glue. */
     bool hpet_legacy;
 };
+
+static inline unsigned long hvm_irq_lock(struct hvm_irq *irq)
+{
+    unsigned long flags = spin_lock_irqsave(&irq->lock);
+
+    sched_hold_kicks();
+    return flags;
+}
+
+static inline void hvm_irq_unlock(struct hvm_irq *irq, unsigned long flags)
+{
+    cpumask_t kicks;
+
+    sched_release_kicks(&kicks);
+    spin_unlock_irqrestore(&irq->lock, flags);
+    sched_send_kicks(&kicks);
+}
 
 /*
  * A platform device of every domain with the platform: init registers its ports or

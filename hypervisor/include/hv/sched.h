@@ -7,6 +7,7 @@
 #ifndef HV_SCHED_H
 #define HV_SCHED_H
 
+#include <hv/cpumask.h>
 #include <hv/types.h>
 
 struct vcpu;
@@ -24,6 +25,31 @@ void vcpu_wake(struct vcpu *v);
 void vcpu_block(struct vcpu *v);
 /* Make a running vCPU leave guest mode soon (its domain is ending, say). */
 void vcpu_kick(struct vcpu *v);
+
+/*
+ * Held kicks. Between sched_hold_kicks() and sched_release_kicks() (interrupts off,
+ * nestable) this pCPU's kicks of other pCPUs are gathered instead of sent; the
+ * outermost release sends them, one IPI per pCPU. A lock whose holder wakes vCPUs
+ * that will take the same lock next (the domain's interrupt lock) holds its kicks,
+ * and sends them once it has let go:
+ *
+ *   flags = spin_lock_irqsave(&l); sched_hold_kicks();
+ *   ...                                        (vcpu_wake, vcpu_kick)
+ *   sched_release_kicks(&kicks); spin_unlock_irqrestore(&l, flags);
+ *   sched_send_kicks(&kicks);
+ *
+ * Why: when pCPUs are themselves threads of a host that schedules (an emulator, a
+ * nested hypervisor, a cloud VM), the woken pCPU's thread tends to preempt the
+ * waker's at once, and then spins on the lock the preempted waker still holds
+ * (lock-holder preemption). Under QEMU on a loaded host that made IPI round trips
+ * take up to a second. Each kick still goes out after what it announces is visible.
+ */
+void sched_hold_kicks(void);
+void sched_release_kicks(cpumask_t *to_send);
+void sched_send_kicks(const cpumask_t *to_send);
+/* Are this pCPU's kicks held? (Whoever then waits for another pCPU to act on a kick
+ * waits forever.) */
+bool sched_kicks_held(void);
 
 /* Neither running nor waiting on a run queue: safe to free. */
 bool vcpu_descheduled(struct vcpu *v);
