@@ -543,6 +543,15 @@ uint64_t tsc_to_us(uint64_t tsc);
 void udelay(uint64_t us);
 #define mdelay(ms) udelay((uint64_t)(ms) * 1000)
 
+/*
+ * How long to wait for an interrupt that should come at once (an IPI, an MSI, a line
+ * just raised) before calling it lost. Delivery takes microseconds, but emulated CPUs
+ * are host threads: on a loaded 2-core host one can go unscheduled for a few hundred
+ * milliseconds (seen: 0.8 s). A lost interrupt never comes, so a long wait misses
+ * none, and a delivered one ends the wait at once. Not for rates or deadlines.
+ */
+#define ARRIVAL_TIMEOUT_US 5000000u
+
 /* Wait until `cond` holds, or `timeout_us` passes: the value of `cond` at the end. */
 #define wait_for(cond, timeout_us) ({                                   \
         uint64_t wait_end_ = rdtsc() + us_to_tsc(timeout_us);           \

@@ -108,7 +108,7 @@ static void test_fixed(void)
     for (unsigned int c = 0; c < n; c++) {
         clear_counts();
         check(msi_send(MSI_ADDR(c), VEC_MSI), "fixed MSI to CPU %u refused", c);
-        wait_for(msis[c] != 0, 100000);
+        wait_for(msis[c] != 0, ARRIVAL_TIMEOUT_US);
         mdelay(5);
         check(msis[c] == 1 && total_msis() == 1,
               "fixed MSI to APIC ID %u: CPU %u got %lu, %lu in all", c, c, msis[c],
@@ -122,7 +122,7 @@ static void test_logical(void)
     smp_run_all(set_flat_ldr, NULL, 0);
     clear_counts();
     check(msi_send(MSI_ADDR(0x03) | MSI_LOGICAL, VEC_MSI), "logical MSI refused");
-    wait_for(total_msis() == 2, 100000);
+    wait_for(total_msis() == 2, ARRIVAL_TIMEOUT_US);
     mdelay(5);
     check(msis[0] == 1 && msis[1] == 1, "logical MSI to CPUs 0 and 1: they got %lu and %lu",
           msis[0], msis[1]);
@@ -133,7 +133,7 @@ static void test_logical(void)
               "lowest-priority MSI refused");
         /* One at a time: a second message of the same vector to a CPU that has not
          * taken the first yet would merge with it in its IRR (SDM vol. 3, 11.8.4). */
-        wait_for(total_msis() == i + 1, 100000);
+        wait_for(total_msis() == i + 1, ARRIVAL_TIMEOUT_US);
     }
     mdelay(5);
     check(total_msis() == 4, "4 lowest-priority MSIs to 2 CPUs: %lu delivered (%lu + %lu)",
@@ -145,7 +145,7 @@ static void test_nmi(void)
 {
     clear_counts();
     check(msi_send(MSI_ADDR(1), MSI_DM_NMI), "NMI MSI refused");
-    wait_for(nmis[1] != 0, 100000);
+    wait_for(nmis[1] != 0, ARRIVAL_TIMEOUT_US);
     mdelay(5);
     check(nmis[1] == 1 && nmis[0] == 0, "NMI MSI to CPU 1: NMIs %lu on CPU 0, %lu on CPU 1",
           nmis[0], nmis[1]);
@@ -176,7 +176,7 @@ static void test_intx(void)
     intx_irqs = 0;
     intx_stop_at = 3;
     intx_set(3, 1, true);
-    wait_for(intx_irqs >= 3, 200000);
+    wait_for(intx_irqs >= 3, ARRIVAL_TIMEOUT_US);
     mdelay(10);
     check(intx_irqs == 3, "INTx held for 3 interrupts: %lu came", intx_irqs);
     check(!ioapic_remote_irr(gsi), "remote IRR still set after the last EOI");
@@ -189,7 +189,7 @@ static void test_intx(void)
     intx_set(3, 1, true);
     intx_set(11, 1, true);
     ioapic_mask(gsi, false);
-    wait_for(intx_irqs >= 2, 200000);
+    wait_for(intx_irqs >= 2, ARRIVAL_TIMEOUT_US);
     mdelay(10);
     shared_mode = false;
     check(intx_irqs == 2, "a line shared by two devices: %lu interrupts, 2 expected",

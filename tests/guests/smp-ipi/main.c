@@ -35,12 +35,6 @@
 
 #define BENCH_ITERATIONS 2000u
 
-/* How long to wait for an IPI before calling it lost. Delivery takes microseconds,
- * but the emulated CPUs are host threads: on a loaded 2-core host one can go
- * unscheduled for a few hundred milliseconds (seen: 0.8 s). A lost IPI never comes,
- * so a longer wait misses none. */
-#define ARRIVAL_TIMEOUT_US 5000000u
-
 static volatile unsigned long recv[MAX_CPUS][NVEC];
 static unsigned long expect[MAX_CPUS][NVEC];
 static volatile unsigned long nmis[MAX_CPUS];
