@@ -195,28 +195,90 @@ static void lapic_timer_fn(void *data)
 
 /* ---- lines ---- */
 
-void hvm_isa_irq_set(struct domain *d, unsigned int isa_irq, bool level)
+/*
+ * Each line is the OR of its drivers (enum hvm_irq_source; PCI INTx pins counted
+ * apart): a driver going low lowers the line only if no other holds it, and a pulse
+ * on a line another driver holds high is no edge, as on a wire. The chips see only
+ * the line's changes. While the HPET's legacy route is on, the PIT's and the RTC's
+ * own outputs are cut off from IRQ0 and IRQ8 (IA-PC HPET spec 2.3.9.1) but still
+ * recorded, so that the line takes their level again when the route goes off.
+ */
+static bool legacy_cut(const struct hvm_irq *irq, unsigned int isa_irq)
+{
+    return irq->hpet_legacy && (isa_irq == 0 || isa_irq == PLATFORM_RTC_IRQ);
+}
+
+static bool isa_line(const struct hvm_irq *irq, unsigned int isa_irq)
+{
+    u8 src = irq->isa_src[isa_irq];
+
+    if (legacy_cut(irq, isa_irq))
+        src &= ~(1u << HVM_IRQ_SRC_DEVICE);
+    return src;
+}
+
+static bool gsi_line(const struct hvm_irq *irq, unsigned int gsi)
+{
+    return irq->gsi_src[gsi] || (gsi >= PLATFORM_PCI_GSI_BASE &&
+                                 irq->pci_gsi_count[gsi - PLATFORM_PCI_GSI_BASE]);
+}
+
+/* The ISA line's chips, after a change of its drivers (`was`: its level before). */
+static void isa_line_changed(struct hvm_irq *irq, unsigned int isa_irq, bool was)
+{
+    bool level = isa_line(irq, isa_irq);
+
+    if (level == was)
+        return;
+    i8259_set_irq(&irq->pic, isa_irq, level);
+    vioapic_set_irq(&irq->ioapic, isa_irq_to_gsi(isa_irq), level);
+}
+
+static void gsi_line_changed(struct hvm_irq *irq, unsigned int gsi, bool was)
+{
+    bool level = gsi_line(irq, gsi);
+
+    if (level != was)
+        vioapic_set_irq(&irq->ioapic, gsi, level);
+}
+
+static void set_src(u8 *mask, enum hvm_irq_source src, bool level)
+{
+    if (level)
+        *mask |= 1u << src;
+    else
+        *mask &= ~(1u << src);
+}
+
+void hvm_isa_irq_set(struct domain *d, enum hvm_irq_source src, unsigned int isa_irq,
+                     bool level)
 {
     struct hvm_irq *irq = irq_of(d);
     unsigned long flags;
+    bool was;
 
-    if (!irq || isa_irq >= PLATFORM_ISA_IRQS)
+    if (!irq || isa_irq >= PLATFORM_ISA_IRQS || src >= HVM_IRQ_SRC_COUNT)
         return;
     flags = hvm_irq_lock(irq);
-    i8259_set_irq(&irq->pic, isa_irq, level);
-    vioapic_set_irq(&irq->ioapic, isa_irq_to_gsi(isa_irq), level);
+    was = isa_line(irq, isa_irq);
+    set_src(&irq->isa_src[isa_irq], src, level);
+    isa_line_changed(irq, isa_irq, was);
     hvm_irq_unlock(irq, flags);
 }
 
-void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level)
+void hvm_gsi_set(struct domain *d, enum hvm_irq_source src, unsigned int gsi, bool level)
 {
     struct hvm_irq *irq = irq_of(d);
     unsigned long flags;
+    bool was;
 
-    if (!irq || gsi < PLATFORM_ISA_IRQS)
+    if (!irq || gsi < PLATFORM_ISA_IRQS || gsi >= PLATFORM_IOAPIC_PINS ||
+        src >= HVM_IRQ_SRC_COUNT)
         return;
     flags = hvm_irq_lock(irq);
-    vioapic_set_irq(&irq->ioapic, gsi, level);
+    was = gsi_line(irq, gsi);
+    set_src(&irq->gsi_src[gsi], src, level);
+    gsi_line_changed(irq, gsi, was);
     hvm_irq_unlock(irq, flags);
 }
 
@@ -226,21 +288,39 @@ void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool
     unsigned int gsi = PLATFORM_PCI_INTX_GSI(dev, pin);
     unsigned long flags;
     u8 bit, *count;
+    bool was;
 
     if (!irq || dev >= ARRAY_SIZE(irq->intx) || pin > 3)
         return;
     bit = 1u << pin;
     count = &irq->pci_gsi_count[gsi - PLATFORM_PCI_GSI_BASE];
     flags = hvm_irq_lock(irq);
+    was = gsi_line(irq, gsi);
     if (level && !(irq->intx[dev] & bit)) {
         irq->intx[dev] |= bit;
-        if ((*count)++ == 0)
-            vioapic_set_irq(&irq->ioapic, gsi, true);
+        (*count)++;
     } else if (!level && (irq->intx[dev] & bit)) {
         irq->intx[dev] &= ~bit;
-        if (--(*count) == 0)
-            vioapic_set_irq(&irq->ioapic, gsi, false);
+        (*count)--;
     }
+    gsi_line_changed(irq, gsi, was);
+    hvm_irq_unlock(irq, flags);
+}
+
+void hvm_set_hpet_legacy(struct domain *d, bool on)
+{
+    struct hvm_irq *irq = irq_of(d);
+    unsigned long flags;
+    bool was0, was8;
+
+    if (!irq)
+        return;
+    flags = hvm_irq_lock(irq);
+    was0 = isa_line(irq, 0);
+    was8 = isa_line(irq, PLATFORM_RTC_IRQ);
+    irq->hpet_legacy = on;
+    isa_line_changed(irq, 0, was0);
+    isa_line_changed(irq, PLATFORM_RTC_IRQ, was8);
     hvm_irq_unlock(irq, flags);
 }
 

@@ -257,7 +257,7 @@ static void pmtimer_set_sci(void *ctx, bool level)
 {
     struct vpmtimer *vp = ctx;
 
-    hvm_isa_irq_set(vp->d, PLATFORM_SCI_IRQ, level);
+    hvm_isa_irq_set(vp->d, HVM_IRQ_SRC_DEVICE, PLATFORM_SCI_IRQ, level);
 }
 
 static void pmtimer_power_off(void *ctx)

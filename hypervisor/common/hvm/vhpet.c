@@ -45,20 +45,16 @@ static void vhpet_set_irq(void *ctx, struct hpet_line line, bool level)
     struct vhpet *vh = ctx;
 
     if (line.kind == HPET_LINE_ISA)
-        hvm_isa_irq_set(vh->d, line.num, level);
+        hvm_isa_irq_set(vh->d, HVM_IRQ_SRC_HPET, line.num, level);
     else if (line.kind == HPET_LINE_GSI)
-        hvm_gsi_set(vh->d, line.num, level);
+        hvm_gsi_set(vh->d, HVM_IRQ_SRC_HPET, line.num, level);
 }
 
-/* The PIT's and the RTC's glue read the flag under the irq lock. */
 static void vhpet_set_legacy(void *ctx, bool on)
 {
     struct vhpet *vh = ctx;
-    struct hvm_irq *irq = vh->d->irq;
-    unsigned long flags = hvm_irq_lock(irq);
 
-    irq->hpet_legacy = on;
-    hvm_irq_unlock(irq, flags);
+    hvm_set_hpet_legacy(vh->d, on);
 }
 
 static const struct hpet_ops vhpet_ops = {

@@ -8,9 +8,10 @@
  * lock held, so the order is this lock, then the domain's interrupt lock
  * (hvm_isa_irq_set); the interrupt router never calls back into a device.
  *
- * While the HPET's legacy replacement route is on (hvm_irq.hpet_legacy), the PIT's
- * OUT0 is cut off from IRQ0: the chip keeps counting (the guest may still read it,
- * and channel 2 still serves port B), but its line changes go nowhere.
+ * While the HPET's legacy replacement route is on, the router cuts OUT0 off from
+ * IRQ0 (hvm_set_hpet_legacy): the chip keeps counting (the guest may still read it,
+ * and channel 2 still serves port B) and driving its output, which IRQ0 follows
+ * again once the route is off.
  */
 #include <hv/domain.h>
 #include <hv/errno.h>
@@ -56,10 +57,7 @@ static void vpit_irq0(void *ctx, bool level)
 {
     struct vpit *vp = ctx;
 
-    /* The HPET owns IRQ0 while its legacy route is on (IA-PC HPET spec 2.3.9.1). */
-    if (READ_ONCE(vp->d->irq->hpet_legacy))
-        return;
-    hvm_isa_irq_set(vp->d, 0, level);
+    hvm_isa_irq_set(vp->d, HVM_IRQ_SRC_DEVICE, PLATFORM_PIT_IRQ, level);
 }
 
 static const struct i8254_ops vpit_ops = {

@@ -13,9 +13,9 @@
  * lock held, so the order is this lock, then the domain's interrupt lock
  * (hvm_isa_irq_set); the interrupt router never calls back into a device.
  *
- * While the HPET's legacy replacement route is on (hvm_irq.hpet_legacy), the RTC's
- * interrupt is cut off from IRQ8: the flags of register C still work (a guest may
- * poll them), but the line changes go nowhere.
+ * While the HPET's legacy replacement route is on, the router cuts the RTC's
+ * interrupt off from IRQ8 (hvm_set_hpet_legacy): the flags of register C still work
+ * (a guest may poll them), and IRQ8 follows the RTC again once the route is off.
  *
  * Missed ticks: a periodic, update or alarm interrupt whose time passed while the
  * host was busy sets its flag once, so the guest takes one interrupt and the next one
@@ -34,7 +34,6 @@
 #include <hv/wallclock.h>
 #include <public/arch-x86/platform.h>
 
-#define RTC_ISA_IRQ 8
 
 struct vrtc {
     spinlock_t lock;
@@ -64,10 +63,7 @@ static void vrtc_irq(void *ctx, bool level)
 {
     struct vrtc *vr = ctx;
 
-    /* The HPET owns IRQ8 while its legacy route is on (IA-PC HPET spec 2.3.9.1). */
-    if (READ_ONCE(vr->d->irq->hpet_legacy))
-        return;
-    hvm_isa_irq_set(vr->d, RTC_ISA_IRQ, level);
+    hvm_isa_irq_set(vr->d, HVM_IRQ_SRC_DEVICE, PLATFORM_RTC_IRQ, level);
 }
 
 static const struct mc146818_ops vrtc_ops = {

@@ -33,8 +33,12 @@ struct hvm_irq {
     struct vioapic ioapic;
     struct domain *d;
     unsigned int lowest_rr;     /* round-robin start for lowest-priority delivery */
+    /* Who holds each line high (bits of enum hvm_irq_source): the ISA lines by ISA
+     * IRQ, the IO-APIC's own lines (GSI 16+) by GSI. */
+    u8 isa_src[PLATFORM_ISA_IRQS];
+    u8 gsi_src[PLATFORM_IOAPIC_PINS];
     /* PCI INTx: which pins of each bus-0 device are asserted, and how many asserted
-     * pins each PCI GSI has (the line is high while any is). */
+     * pins each PCI GSI has (one more driver of the line while any is). */
     u8 intx[32];
     u8 pci_gsi_count[PLATFORM_PCI_GSIS];
     /* The platform's timers and clocks (each its own file, its own lock). */
@@ -44,8 +48,7 @@ struct hvm_irq {
     struct vpmtimer *pmtimer;   /* common/hvm/pmtimer.c glue */
     /* The HPET's legacy replacement route is on (HPET_CFG.LEG_RT_CNF): its timers 0
      * and 1 drive IRQ0 and IRQ8, and the PIT's and the RTC's own outputs are cut
-     * off from those lines (IA-PC HPET spec 2.3.9.1). Written by the HPET under
-     * the irq lock; read by the PIT and RTC glue. */
+     * off from those lines (IA-PC HPET spec 2.3.9.1). Set by hvm_set_hpet_legacy(). */
     bool hpet_legacy;
 };
 
@@ -81,11 +84,22 @@ struct platform_device {
 int hvm_irq_init(struct domain *d);
 void hvm_irq_destroy(struct domain *d);
 
-/* Drive ISA IRQ line `irq` (0-15): high or low. An edge-triggered device pulses it:
- * high, then low. */
-void hvm_isa_irq_set(struct domain *d, unsigned int irq, bool level);
-/* Drive a GSI that no ISA line shares (GSI 16+), alone: a device that owns its line. */
-void hvm_gsi_set(struct domain *d, unsigned int gsi, bool level);
+/*
+ * The drivers of a line. A line is high while any of its drivers holds it (a wired
+ * OR), so each says only what it drives itself. An edge-triggered driver pulses its
+ * line: high, then low (no edge if another holds the line high).
+ */
+enum hvm_irq_source {
+    HVM_IRQ_SRC_DEVICE,     /* an ISA line's own device: PIT IRQ0, RTC IRQ8, SCI IRQ9 */
+    HVM_IRQ_SRC_HPET,       /* the HPET: legacy route (IRQ0, IRQ8) or its GSI routes */
+    HVM_IRQ_SRC_COUNT
+};
+
+/* Drive ISA IRQ line `irq` (0-15), which reaches the 8259s and the IO-APIC. */
+void hvm_isa_irq_set(struct domain *d, enum hvm_irq_source src, unsigned int irq,
+                     bool level);
+/* Drive an IO-APIC line with no ISA line (GSI 16-47); PCI INTx may share it. */
+void hvm_gsi_set(struct domain *d, enum hvm_irq_source src, unsigned int gsi, bool level);
 /* Assert or deassert PCI INTx pin `pin` (0-3: INTA#-INTD#) of bus-0 device `dev`
  * (0-31); shared lines are wire-ORed (PLATFORM_PCI_INTX_GSI). Idempotent. */
 void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool level);
@@ -93,6 +107,10 @@ void hvm_pci_intx_set(struct domain *d, unsigned int dev, unsigned int pin, bool
  * delivered) when the address is outside the MSI window or the message is one a
  * device cannot send (SMI, INIT, SIPI, ExtINT, reserved modes). */
 int hvm_msi_deliver(struct domain *d, u64 addr, u32 data);
+/* The HPET's legacy replacement route goes on or off: IRQ0 and IRQ8 follow the HPET
+ * alone while it is on, the PIT and the RTC (and the HPET, if it still drives them)
+ * again when it goes off. */
+void hvm_set_hpet_legacy(struct domain *d, bool on);
 
 /* For the run loop, with interrupts off: the vector to inject now, if the guest can
  * take one (acknowledging it at its controller), or -1. *blocked says a vector waits

@@ -30,6 +30,11 @@
  *      250 Hz gives IRQ0 (GSI 2) at 250 Hz and nothing of the PIT's, timer 1 IRQ8;
  *      timer 0 disabled, IRQ0 stays quiet with the PIT still running; the route off
  *      and the PIT's ticks come back
+ *   9. the RTC across the legacy route: its 1024 Hz periodic interrupt on IRQ8; the
+ *      route on (both timers off) and IRQ8 goes quiet while the RTC's flag, unread,
+ *      holds its output high; the route off and IRQ8 takes that level again, so the
+ *      interrupts come back (an RTC raises its output again only once register C is
+ *      read: a line left low there would stop them for good)
  *
  * Tolerance: rates as in pit-pic (the typical interval within 10%, the count at most
  * 10% above; 15% for the legacy route's 250 Hz, whose point is that the PIT's 1 kHz
@@ -86,9 +91,13 @@ static void irq0_handler(struct trap_frame *f)
     lapic_eoi();
 }
 
+static volatile bool irq8_is_rtc;
+
 static void irq8_handler(struct trap_frame *f)
 {
     (void)f;
+    if (irq8_is_rtc)
+        cmos_read(RTC_REG_C); /* the RTC lowers its output, and may raise it again */
     irq8_irqs++;
     lapic_eoi();
 }
@@ -391,6 +400,44 @@ static void test_legacy(void)
     ioapic_mask(RTC_IRQ, true);
 }
 
+/* ---- 9 ---- */
+
+static void test_legacy_rtc(void)
+{
+    uint8_t a = cmos_read(RTC_REG_A), b = cmos_read(RTC_REG_B);
+    unsigned long c;
+
+    timer_off(0);
+    timer_off(1);
+    hpet_enable(true);
+    ioapic_route(RTC_IRQ, VEC_IRQ8, 0, lapic_id());
+    irq8_irqs = 0;
+    irq8_is_rtc = true;
+    cmos_write(RTC_REG_A, (a & 0xf0) | 6);     /* rate 6: 1024 Hz */
+    cmos_read(RTC_REG_C);
+    cmos_write(RTC_REG_B, b | RTC_B_PIE);
+    check(wait_for(irq8_irqs >= 3, ARRIVAL_TIMEOUT_US),
+          "the RTC's periodic interrupt on IRQ8: %lu", irq8_irqs);
+
+    hpet_write32(HPET_CONFIG, hpet_read32(HPET_CONFIG) | HPET_CFG_LEGACY);
+    mdelay(2);
+    c = irq8_irqs;
+    check(quiet_for(&irq8_irqs, 10), "legacy route on: the RTC still reaches IRQ8 "
+          "(%lu interrupts)", irq8_irqs - c);
+    c = irq8_irqs;
+    hpet_write32(HPET_CONFIG, hpet_read32(HPET_CONFIG) & ~HPET_CFG_LEGACY);
+    check(wait_for(irq8_irqs - c >= 3, ARRIVAL_TIMEOUT_US),
+          "legacy route off: the RTC's interrupts did not come back (%lu)", irq8_irqs - c);
+    printf("legacy route and the RTC: IRQ8 quiet while on, the RTC's ticks back after\n");
+
+    cmos_write(RTC_REG_B, b);
+    cmos_read(RTC_REG_C);
+    cmos_write(RTC_REG_A, a);
+    irq8_is_rtc = false;
+    ioapic_mask(RTC_IRQ, true);
+    hpet_enable(false);
+}
+
 void test_main(void)
 {
     time_init();
@@ -420,6 +467,7 @@ void test_main(void)
     test_32bit(running_on_petrel());
     test_level();
     test_legacy();
+    test_legacy_rtc();
     cli();
     hpet_write32(HPET_CONFIG, 0);
 }

@@ -19,6 +19,8 @@
 /* ISA IRQ n is GSI n, except the timer: IRQ0 is GSI 2 (the MADT's one override,
  * edge-triggered, active high, as on every PC). */
 #define PLATFORM_ISA_IRQS       16
+#define PLATFORM_PIT_IRQ        0
+#define PLATFORM_RTC_IRQ        8
 
 /*
  * PCI INTx on bus 0: device d's pin p (0-3 for INTA#-INTD#) drives GSI
