@@ -46,10 +46,16 @@ UNIT_SRCS_test_vsnprintf  :=
 UNIT_SRCS_test_memmap     := hypervisor/common/memmap.c
 UNIT_SRCS_test_multiboot  := hypervisor/arch/x86/multiboot.c hypervisor/common/memmap.c \
                              $(UNIT_DIR)/support/physmem.c
-UNIT_SRCS_test_acpi       := hypervisor/drivers/acpi/tables.c $(UNIT_DIR)/support/physmem.c
+UNIT_ACPI_SRCS            := hypervisor/drivers/acpi/tables.c $(UNIT_DIR)/support/physmem.c \
+                             $(UNIT_DIR)/support/acpi_machine.c
+UNIT_SRCS_test_acpi_tables   := $(UNIT_ACPI_SRCS)
+UNIT_SRCS_test_acpi_contents := $(UNIT_ACPI_SRCS)
 UNIT_SRCS_test_domcfg     := hypervisor/common/domcfg.c
 UNIT_SRCS_test_x86_decode  := hypervisor/common/x86_emulate/decode.c $(UNIT_DIR)/x86/capstone_diff.c
-UNIT_SRCS_test_x86_emulate := $(wildcard hypervisor/common/x86_emulate/*.c) $(UNIT_DIR)/x86/native.c
+UNIT_X86_EMULATE_SRCS := $(wildcard hypervisor/common/x86_emulate/*.c) \
+                         $(UNIT_DIR)/support/x86_machine.c
+UNIT_SRCS_test_x86_emulate_forms := $(UNIT_X86_EMULATE_SRCS) $(UNIT_DIR)/x86/native.c
+UNIT_SRCS_test_x86_emulate_cases := $(UNIT_X86_EMULATE_SRCS)
 UNIT_SRCS_test_x86_walk    := hypervisor/common/x86_emulate/walk.c
 UNIT_SRCS_test_i8259      := hypervisor/common/hvm/i8259.c
 UNIT_SRCS_test_vioapic    := hypervisor/common/hvm/vioapic.c
