@@ -413,9 +413,11 @@ int hvm_register_io(struct domain *d, u16 base, u16 count, io_fn fn, void *data,
     return glue.register_rc;
 }
 
-void hvm_isa_irq_set(struct domain *d, unsigned int irq, bool level)
+void hvm_isa_irq_set(struct domain *d, enum hvm_irq_source src, unsigned int irq,
+                     bool level)
 {
     assert_ptr_equal(d, &dom);
+    assert_int_equal(src, HVM_IRQ_SRC_DEVICE); /* the SCI is the line's own device */
     glue.irq_line = irq;
     glue.irq_level = level;
 }

@@ -2,7 +2,7 @@
 /*
  * Running one instruction on the host CPU with every general register, RFLAGS and
  * every XMM register set from a table, and reading them all back afterwards: the
- * oracle of tests/unit/test_x86_emulate.c (tests/unit/x86/native.c).
+ * oracle of tests/unit/test_x86_emulate_forms.c (tests/unit/x86/native.c).
  */
 #ifndef X86_NATIVE_H
 #define X86_NATIVE_H
