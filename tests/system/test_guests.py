@@ -133,6 +133,28 @@ def triple_fault_crashes_only_that_guest(t):
 
 
 @system_test(timeout=300)
+def hostile_guest_does_not_disturb_another(t):
+    """platform-fuzz writes garbage to every virtual platform device from two vCPUs;
+    beside it, msi-intx uses the same kinds of devices (its own instances) and must
+    pass as if alone, and the hypervisor must report nothing wrong."""
+    fz, ok = kernel_of("platform-fuzz", "64"), kernel_of("msi-intx", "64")
+    if not fz or not ok:
+        t.skip("the platform-fuzz and msi-intx kernels are not built")
+    where = test_dir(t)
+    cfg_fz = write_cfg("fuzz", fz["kernel"], fz["memory"], False, "vcpus = 2\n", where=where)
+    cfg_ok = write_cfg("neighbour", ok["kernel"], ok["memory"], True, "vcpus = 2\n",
+                       where=where)
+    m = t.machine(cpus=2, memory="1G", modules=[module_spec(cfg_fz), module_spec(cfg_ok),
+                                                module_spec(fz["kernel"]),
+                                                module_spec(ok["kernel"])])
+    m.expect(r"All domains have ended", 240)
+    for test in ("platform-fuzz", "msi-intx"):
+        assert re.search(r"\(d\d+\) RESULT: %s 64: PASS" % test, m.console), \
+            "%s should pass beside the other:\n%s" % (test, m.tail())
+    m.expect_absent(r"FATAL|BUG|Panic|crashed")
+
+
+@system_test(timeout=300)
 def failed_vm_entry_crashes_only_that_guest(t):
     """break_entry= makes the CPU refuse one domain's first VMRUN (EFER bit 63): the
     hypervisor reports it, crashes that domain and the other runs on."""

@@ -460,10 +460,17 @@ static void ioapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, 
     u64 off = gpa - PLATFORM_IOAPIC_BASE;
     unsigned long flags = hvm_irq_lock(irq);
 
-    if (write)
-        vioapic_write(&irq->ioapic, off, (u32)*val);
-    else
-        *val = vioapic_read(&irq->ioapic, off);
+    /* The 82093AA's registers are dwords ("must be accessed as dwords"); a narrower
+     * write reaches only IOREGSEL, an 8-bit register (QEMU's model does the same), so
+     * that a stray byte cannot become half a redirection entry. A narrower read gets
+     * the lanes of the dword. */
+    if (write) {
+        if ((size == 4 && !(off & 3)) || off == 0)
+            vioapic_write(&irq->ioapic, off, size == 4 ? (u32)*val : (u8)*val);
+    } else {
+        u32 word = vioapic_read(&irq->ioapic, off & ~3ULL);
+        *val = (word >> (8 * (off & 3))) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+    }
     hvm_irq_unlock(irq, flags);
 }
 
