@@ -20,8 +20,16 @@
 u32 svm_features __ro_after_init;
 
 /* Per pCPU: the host save area (VM_HSAVE_PA) and the VMCB that VMSAVE/VMLOAD use for
- * the host's FS/GS/TR... around each VMRUN. */
+ * the host's FS/GS/TR... around each VMRUN; the vCPU whose DR0-DR3 are in the CPU. */
 static DEFINE_PER_CPU(paddr_t, host_vmcb_pa);
+static DEFINE_PER_CPU(struct svm_vcpu *, dr_owner);
+
+#define read_dr(n) ({                                                       \
+        u64 v_;                                                             \
+        __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v_));                  \
+        v_;                                                                 \
+    })
+#define write_dr(n, v) __asm__ volatile("mov %0, %%dr" #n ::"r"((u64)(v)))
 
 static int svm_cpu_up(unsigned int cpu)
 {
@@ -67,10 +75,27 @@ static int svm_vcpu_init(struct vcpu *v)
     return 0;
 }
 
+/* On the vCPU's pCPU: its DR0-DR3 there are nobody's now (see debug_regs_load). */
+static void drop_dr_owner(void *data)
+{
+    if (this_cpu(dr_owner) == data)
+        this_cpu(dr_owner) = NULL;
+}
+
+/* Called when the vCPU has left its pCPU for good (hv/domain.h). */
 static void svm_vcpu_destroy(struct vcpu *v)
 {
     struct svm_vcpu *sv = to_svm(v);
 
+    if (v->processor == smp_processor_id()) {
+        unsigned long flags = local_irq_save();
+        drop_dr_owner(sv);
+        local_irq_restore(flags);
+    } else {
+        cpumask_t mask = { { 0 } };
+        cpumask_set(v->processor, &mask);
+        on_selected_cpus(&mask, drop_dr_owner, sv);
+    }
     free_pages(virt_to_page(sv->vmcb), 0);
     xfree(sv);
     v->backend = NULL;
@@ -94,6 +119,7 @@ static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_EFER: return vmcb->efer & ~EFER_SVME; /* the guest never sees SVME */
     case HVM_REG_PAT: return vmcb->g_pat;
     case HVM_REG_TSC_OFFSET: return vmcb->tsc_offset;
+    case HVM_REG_DR6: return vmcb->dr6;
     default: return 0;
     }
 }
@@ -114,6 +140,7 @@ static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_EFER: vmcb->efer = val | EFER_SVME; break;
     case HVM_REG_PAT: vmcb->g_pat = val; break;
     case HVM_REG_TSC_OFFSET: vmcb->tsc_offset = val; break;
+    case HVM_REG_DR6: vmcb->dr6 = val; break;
     default: break;
     }
 }
@@ -211,13 +238,44 @@ static void svm_set_iret_intercept(struct vcpu *v, bool on)
         vmcb->intercept1 &= ~INTERCEPT1_IRET;
 }
 
-/* INIT: the VMCB back to its reset state, and a fresh ASID (the old translations
- * belong to a CPU that no longer exists). */
+/*
+ * INIT (on the vCPU's own pCPU): the VMCB back to the state after INIT, and a fresh
+ * ASID (the old translations belong to a CPU that no longer exists). INIT is RESET
+ * but for what it leaves alone (Intel SDM vol. 3A, 10.1 "Initialization Overview" and
+ * table 10-1, 9-1 in older editions; AMD APM vol. 2, 14.1.3): the MSRs, the PAT among
+ * them (SDM vol. 3A, "Programming the PAT": unchanged by INIT), so the VMCB's copies of
+ * those VMSAVE/VMLOAD switch are kept, and CR0.CD and NW; the TSC, whose offset is
+ * the core's (HVM_REG_TSC_OFFSET); and the core's interrupt window (VINTR), which it
+ * would otherwise believe open. EFER is cleared (real mode). DR0-DR3 become 0.
+ */
 static void svm_vcpu_reset(struct vcpu *v)
 {
     struct svm_vcpu *sv = to_svm(v);
+    struct vmcb *vmcb = sv->vmcb;
+    const u64 window = VINTR_V_IRQ | VINTR_IGN_TPR | (0xfULL << VINTR_PRIO_SHIFT);
+    const u64 msrs[] = { vmcb->star, vmcb->lstar, vmcb->cstar, vmcb->sfmask,
+                         vmcb->kernel_gs_base, vmcb->sysenter_cs, vmcb->sysenter_esp,
+                         vmcb->sysenter_eip, vmcb->g_pat };
+    u64 cr0 = vmcb->cr0, tsc_offset = vmcb->tsc_offset, vintr = vmcb->vintr;
+    u32 intercept1 = vmcb->intercept1;
 
-    svm_vmcb_init(v, sv->vmcb);
+    svm_vmcb_init(v, vmcb);
+    vmcb->cr0 = X86_CR0_ET | (cr0 & (X86_CR0_CD | X86_CR0_NW));
+    vmcb->star = msrs[0];
+    vmcb->lstar = msrs[1];
+    vmcb->cstar = msrs[2];
+    vmcb->sfmask = msrs[3];
+    vmcb->kernel_gs_base = msrs[4];
+    vmcb->sysenter_cs = msrs[5];
+    vmcb->sysenter_esp = msrs[6];
+    vmcb->sysenter_eip = msrs[7];
+    vmcb->g_pat = msrs[8];
+    vmcb->tsc_offset = tsc_offset;
+    vmcb->vintr |= vintr & window;
+    vmcb->intercept1 |= intercept1 & INTERCEPT1_VINTR;
+    memset(sv->dr, 0, sizeof(sv->dr));
+    if (this_cpu(dr_owner) == sv)
+        this_cpu(dr_owner) = NULL; /* debug_regs_load() puts the zeroes in */
     __atomic_store_n(&sv->asid_flush, true, __ATOMIC_SEQ_CST);
 }
 
@@ -236,12 +294,38 @@ static void svm_flush_guest_tlbs(struct domain *d)
 
 /* ---- running ---- */
 
+/*
+ * DR0-DR3: VMRUN and #VMEXIT switch DR6 and DR7 with the VMCB, not the address
+ * registers (APM vol. 2, 15.5.1 and 15.6), and the guest reads and writes them without
+ * exits. The host never uses them, so the CPU keeps the last vCPU's values, saved and
+ * replaced only when another vCPU runs on this pCPU (as VMX's lazy MSRs and DRs).
+ */
+static void debug_regs_load(struct svm_vcpu *sv)
+{
+    struct svm_vcpu *owner = this_cpu(dr_owner);
+
+    if (owner == sv)
+        return;
+    if (owner) {
+        owner->dr[0] = read_dr(0);
+        owner->dr[1] = read_dr(1);
+        owner->dr[2] = read_dr(2);
+        owner->dr[3] = read_dr(3);
+    }
+    write_dr(0, sv->dr[0]);
+    write_dr(1, sv->dr[1]);
+    write_dr(2, sv->dr[2]);
+    write_dr(3, sv->dr[3]);
+    this_cpu(dr_owner) = sv;
+}
+
 static void svm_run(struct vcpu *v, struct hvm_exit *e)
 {
     struct svm_vcpu *sv = to_svm(v);
     struct vmcb *vmcb = sv->vmcb;
 
     svm_asid_assign(sv, vmcb);
+    debug_regs_load(sv);
     svm_vmrun(sv->vmcb_pa, v->hvm.gprs, this_cpu(host_vmcb_pa));
     memset(e, 0, sizeof(*e));
     svm_decode_exit(v, e);

@@ -14,6 +14,7 @@ struct svm_vcpu {
     u64 asid_generation;    /* that pCPU's ASID generation when it was assigned */
     unsigned int asid_cpu;  /* that pCPU */
     bool asid_flush;        /* (a) take a fresh ASID at the next entry */
+    u64 dr[4];              /* the guest's DR0-DR3 while another vCPU's are in the CPU */
 };
 
 static inline struct svm_vcpu *to_svm(struct vcpu *v)

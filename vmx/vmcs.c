@@ -557,9 +557,13 @@ static void vmcs_controls(struct vcpu *v)
     vmwrite(VMCS_LINK_POINTER, VMCS_LINK_NONE);
 }
 
-/* The state after INIT (SDM vol. 3A, 10.1.1, table 10-1): real mode at F000:FFF0. The
- * task register is a busy 32-bit TSS (VM entry accepts no other type: 26.3.1.2). */
-static void vmcs_guest_reset(struct vcpu *v)
+/*
+ * The state after power-up or INIT (SDM vol. 3A, 10.1.1, table 10-1; 9-1 in older
+ * editions): real mode at F000:FFF0, with `cr0`. The task register is a busy 32-bit
+ * TSS (VM entry accepts no other type: 26.3.1.2). Not the MSRs, which INIT leaves
+ * alone (vmx_vmcs_setup sets them at power-up).
+ */
+static void vmcs_guest_reset(struct vcpu *v, u64 cr0)
 {
     struct vmx_vcpu *vx = to_vmx(v);
     static const struct {
@@ -583,7 +587,7 @@ static void vmcs_guest_reset(struct vcpu *v)
     vmwrite(GUEST_GDTR_LIMIT, 0xffff);
     vmwrite(GUEST_IDTR_BASE, 0);
     vmwrite(GUEST_IDTR_LIMIT, 0xffff);
-    vx->cr0_shadow = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+    vx->cr0_shadow = cr0;
     vx->cr4_shadow = 0;
     vmwrite(CR0_READ_SHADOW, vx->cr0_shadow);
     vmwrite(CR4_READ_SHADOW, vx->cr4_shadow);
@@ -595,30 +599,37 @@ static void vmcs_guest_reset(struct vcpu *v)
     vmwrite(GUEST_RIP, 0xfff0);
     vmwrite(GUEST_RFLAGS, X86_EFLAGS_FIXED);
     vmwrite(GUEST_IA32_EFER, 0);
-    vmwrite(GUEST_IA32_PAT, PAT_DEFAULT);
     vmwrite(GUEST_IA32_DEBUGCTL, 0);
-    vmwrite(GUEST_SYSENTER_CS, 0);
-    vmwrite(GUEST_SYSENTER_ESP, 0);
-    vmwrite(GUEST_SYSENTER_EIP, 0);
     vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
     vmwrite(GUEST_ACTIVITY_STATE, 0); /* active: HLT always exits */
     vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
     vx->cr2 = 0;
 }
 
-/* Fill the current VMCS (just VMCLEARed and VMPTRLDed on the vCPU's pCPU). */
+/* Fill the current VMCS (just VMCLEARed and VMPTRLDed on the vCPU's pCPU): the
+ * state at power-up, with the MSRs the VMCS switches at their power-up values. */
 void vmx_vmcs_setup(struct vcpu *v)
 {
     vmcs_controls(v);
     vmcs_host_state();
-    vmcs_guest_reset(v);
+    vmcs_guest_reset(v, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+    vmwrite(GUEST_IA32_PAT, PAT_DEFAULT);
+    vmwrite(GUEST_SYSENTER_CS, 0);
+    vmwrite(GUEST_SYSENTER_ESP, 0);
+    vmwrite(GUEST_SYSENTER_EIP, 0);
 }
 
-/* INIT: the guest state at reset, no event being injected, not in long mode. The
- * controls stay as they are (the core's interrupt and NMI windows with them). */
+/*
+ * INIT: the guest state at reset, no event being injected, not in long mode. What
+ * INIT leaves alone stays: the MSRs (SDM vol. 3A, 10.1), the PAT and SYSENTER_* here
+ * among them ("Programming the PAT": INIT does not change it), and CR0.CD and NW
+ * (table 10-1, its footnote on CR0; VM entry does not load those two anyway:
+ * 26.3.2.1). The controls stay as they are (the core's interrupt and NMI windows
+ * with them).
+ */
 void vmx_vmcs_reset_guest(struct vcpu *v)
 {
-    vmcs_guest_reset(v);
+    vmcs_guest_reset(v, X86_CR0_ET | (vmread(GUEST_CR0) & (X86_CR0_CD | X86_CR0_NW)));
     vmwrite(VM_ENTRY_CONTROLS, vmx_caps.entry);
     vmx_set_entry_event(to_vmx(v), 0, 0, 0);
 }

@@ -31,10 +31,18 @@
 #include "vmx.h"
 
 /* Per pCPU: the VMXON region, the VMCS VMPTRLD made current last (or NULL), and the
- * vCPU whose lazily switched MSRs are in the CPU (vmx_lazy_msrs). */
+ * vCPU whose lazily switched MSRs and debug registers are in the CPU
+ * (lazy_state_load). */
 static DEFINE_PER_CPU(paddr_t, vmxon_pa);
 static DEFINE_PER_CPU(struct vmx_vcpu *, current_vmcs);
-static DEFINE_PER_CPU(struct vmx_vcpu *, lazy_msr_owner);
+static DEFINE_PER_CPU(struct vmx_vcpu *, lazy_owner);
+
+#define read_dr(n) ({                                                       \
+        u64 v_;                                                             \
+        __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v_));                  \
+        v_;                                                                 \
+    })
+#define write_dr(n, v) __asm__ volatile("mov %0, %%dr" #n ::"r"((u64)(v)))
 
 /* ---- enabling VMX on a pCPU (SDM 23.7, 24.11.5) ---- */
 
@@ -121,6 +129,7 @@ static int vmx_vcpu_init(struct vcpu *v)
      * or of this EPT root's address, may have left in that pCPU's TLB (vpid.c). */
     vx->vpid_flush = true;
     vx->ept_flush = true;
+    vx->dr6 = DR6_RESERVED_ONES; /* its value at power-up (DR0-DR3: 0) */
     v->backend = vx;
     return 0;
 
@@ -141,8 +150,8 @@ static void vmcs_forget(void *data)
         vmx_insn_failed("VMCLEAR", vx->vmcs_pa, rc);
     if (this_cpu(current_vmcs) == vx)
         this_cpu(current_vmcs) = NULL;
-    if (this_cpu(lazy_msr_owner) == vx)
-        this_cpu(lazy_msr_owner) = NULL;
+    if (this_cpu(lazy_owner) == vx)
+        this_cpu(lazy_owner) = NULL;
     vx->vmcs_ready = false;
 }
 
@@ -258,6 +267,7 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_EFER: return vmread(GUEST_IA32_EFER);
     case HVM_REG_PAT: return vmread(GUEST_IA32_PAT);
     case HVM_REG_TSC_OFFSET: return vmread(TSC_OFFSET);
+    case HVM_REG_DR6: return this_cpu(lazy_owner) == vx ? read_dr(6) : vx->dr6;
     default: return 0;
     }
 }
@@ -306,6 +316,12 @@ static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
         break;
     case HVM_REG_PAT: vmwrite(GUEST_IA32_PAT, val); break;
     case HVM_REG_TSC_OFFSET: vmwrite(TSC_OFFSET, val); break;
+    case HVM_REG_DR6:
+        if (this_cpu(lazy_owner) == vx)
+            write_dr(6, val);
+        else
+            vx->dr6 = val;
+        break;
     default: break;
     }
 }
@@ -451,9 +467,11 @@ static void vmx_set_iret_intercept(struct vcpu *v, bool on)
 }
 
 /*
- * INIT (on the vCPU's own pCPU): the state a CPU has after it (SDM vol. 3A, 10.1.1),
- * and none of its old translations (a fresh CPU has none: INVVPID before the next
- * entry). The MSRs VMX does not switch go back to 0, as SVM's VMCB reset does.
+ * INIT (on the vCPU's own pCPU): the state a CPU has after it (SDM vol. 3A, 10.1 and
+ * table 10-1, 9-1 in older editions; vmcs.c), and none of its old translations (a
+ * fresh CPU has none: INVVPID before the next entry). INIT leaves the MSRs alone
+ * (10.1 "Initialization Overview"): the lazily switched ones stay as they are, in
+ * the CPU or in vx. DR0-DR3 become 0 and DR6 0xffff0ff0, wherever they are.
  */
 static void vmx_vcpu_reset(struct vcpu *v)
 {
@@ -462,9 +480,15 @@ static void vmx_vcpu_reset(struct vcpu *v)
     if (!vmcs_here(v))
         panic("vmx: INIT for d%uv%u away from its CPU", v->domain->id, v->id);
     vmx_vmcs_reset_guest(v);
-    memset(vx->lazy_msrs, 0, sizeof(vx->lazy_msrs));
-    if (this_cpu(lazy_msr_owner) == vx)
-        this_cpu(lazy_msr_owner) = NULL; /* load the zeroes at the next entry */
+    memset(vx->dr, 0, sizeof(vx->dr));
+    vx->dr6 = DR6_RESERVED_ONES;
+    if (this_cpu(lazy_owner) == vx) {
+        write_dr(0, 0);
+        write_dr(1, 0);
+        write_dr(2, 0);
+        write_dr(3, 0);
+        write_dr(6, DR6_RESERVED_ONES);
+    }
     v->hvm.gprs[GPR_RAX] = 0;
     vx->vpid_flush = true;
     vx->pdptes_stale = false;
@@ -537,13 +561,17 @@ static void load_pdptes(struct vcpu *v)
         vmwrite(GUEST_PDPTE0 + 2 * i, pdpte[i]);
 }
 
-/* KERNEL_GS_BASE, STAR, LSTAR, CSTAR and SFMASK: VMX does not switch them, the host
- * never uses them, so the CPU keeps the last vCPU's values and they are swapped only
- * when another vCPU runs on this pCPU. Cheaper than intercepting SWAPGS-heavy guests'
- * MSR accesses, and than saving and restoring five MSRs around every entry. */
-static void lazy_msrs_load(struct vmx_vcpu *vx)
+/*
+ * KERNEL_GS_BASE, STAR, LSTAR, CSTAR and SFMASK, DR0-DR3 and DR6: VMX does not switch
+ * them (only DR7, with the debug controls: 24.4.1), the guest reaches them without
+ * exits (MSR bitmaps; no MOV-DR exiting), and the host never uses them. So the CPU
+ * keeps the last vCPU's values, which are swapped only when another vCPU runs on this
+ * pCPU. Cheaper than intercepting SWAPGS-heavy guests' MSR accesses, and than saving
+ * and restoring them around every entry.
+ */
+static void lazy_state_load(struct vmx_vcpu *vx)
 {
-    struct vmx_vcpu *owner = this_cpu(lazy_msr_owner);
+    struct vmx_vcpu *owner = this_cpu(lazy_owner);
 
     if (owner == vx)
         return;
@@ -552,7 +580,19 @@ static void lazy_msrs_load(struct vmx_vcpu *vx)
             owner->lazy_msrs[i] = rdmsr(vmx_lazy_msrs[i]);
         wrmsr(vmx_lazy_msrs[i], vx->lazy_msrs[i]);
     }
-    this_cpu(lazy_msr_owner) = vx;
+    if (owner) {
+        owner->dr[0] = read_dr(0);
+        owner->dr[1] = read_dr(1);
+        owner->dr[2] = read_dr(2);
+        owner->dr[3] = read_dr(3);
+        owner->dr6 = read_dr(6);
+    }
+    write_dr(0, vx->dr[0]);
+    write_dr(1, vx->dr[1]);
+    write_dr(2, vx->dr[2]);
+    write_dr(3, vx->dr[3]);
+    write_dr(6, vx->dr6);
+    this_cpu(lazy_owner) = vx;
 }
 
 static void vmx_run(struct vcpu *v, struct hvm_exit *e)
@@ -571,7 +611,7 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     }
     if (vx->pdptes_stale)
         load_pdptes(v);
-    lazy_msrs_load(vx);
+    lazy_state_load(vx);
     if (read_cr2() != vx->cr2)
         write_cr2(vx->cr2);
 

@@ -29,7 +29,8 @@ extern struct vmx_caps vmx_caps;
 
 /* The MSRs VMX does not switch and the host never uses (no SYSCALL, no SWAPGS: the
  * hypervisor has no user mode). The guest owns them while its vCPU is on a pCPU;
- * they are switched only between vCPUs (vmx.c, lazy_msrs_load). */
+ * they are switched only between vCPUs (vmx.c, lazy_state_load), with DR0-DR3 and
+ * DR6. */
 enum {
     LAZY_KERNEL_GS_BASE, LAZY_STAR, LAZY_LSTAR, LAZY_CSTAR, LAZY_SFMASK, NR_LAZY_MSRS
 };
@@ -56,6 +57,7 @@ struct vmx_vcpu {
     u64 cr0_shadow, cr4_shadow; /* (v) the guest's own CR0/CR4 (the read shadows) */
     u64 cr2;                    /* (v) CR2 is not in the VMCS: the CPU's own, switched */
     u64 lazy_msrs[NR_LAZY_MSRS];/* (v) the guest's values while another vCPU has them */
+    u64 dr[4], dr6;             /* (v) DR0-DR3 and DR6, likewise (vmx.c) */
     struct {                    /* state set before the VMCS exists */
         struct segment seg[NR_SEGS];
         u64 reg[HVM_NR_REGS];

@@ -355,7 +355,7 @@ static void emul_commit(struct emul *e)
     hvm_set_reg(v, HVM_REG_RIP, e->ctxt.regs.rip);
     hvm_set_reg(v, HVM_REG_RFLAGS, e->ctxt.regs.rflags);
     if (e->ctxt.retire & X86EMUL_RETIRE_SINGLESTEP)
-        hvm_inject_exception(v, X86_EXC_DB, false, 0);
+        hvm_inject_single_step(v);
 }
 
 static void report_unhandled(struct emul *e, const char *why)

@@ -16,6 +16,7 @@
 #include <hv/sched.h>
 #include <hv/smp.h>
 #include <hv/softirq.h>
+#include <asm/processor.h>
 
 struct hvm_ops hvm_funcs __ro_after_init;
 bool hvm_enabled __ro_after_init;
@@ -320,17 +321,29 @@ static void intr_assist(struct vcpu *v)
     }
 }
 
+#define ATTR_CODE32 0xc9b   /* G, D/B, P, S, type 11: execute/read, accessed */
+#define ATTR_DATA32 0xc93   /* G, D/B, P, S, type 3: read/write, accessed */
+#define ATTR_CODE16 0x09b
+#define ATTR_DATA16 0x093
+#define ATTR_TSS32  0x08b   /* P, type 11: 32-bit busy TSS */
+#define ATTR_LDT    0x082   /* P, type 2: LDT */
+
 /*
  * INIT and SIPI, on the vCPU's own pCPU (its VMCB/VMCS is its to change): INIT puts
- * it in the wait-for-SIPI state (offline), a SIPI then starts it in real mode at
- * vector << 12 (SDM vol. 3, 9.4.4 and 11.6.1). Returns false when the vCPU is not to
- * run.
+ * it in the state INIT leaves a CPU in (the backend's vcpu_reset; the general
+ * registers zero but EDX, which holds the processor's signature, CPUID.1:EAX: SDM
+ * vol. 3A, table 10-1, 9-1 in older editions; AMD APM vol. 2, 14.1.3) and in the
+ * wait-for-SIPI state (offline); a SIPI then starts it in real mode at
+ * vector << 12, changing nothing but CS and IP (SDM vol. 3, 9.4.4 and 11.6.1).
+ * Returns false when the vCPU is not to run.
  */
 static bool handle_init_sipi(struct vcpu *v)
 {
     struct hvm_vcpu *h = &v->hvm;
 
     if (__atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST)) {
+        struct cpuid_regs sig;
+
         if (!hvm_funcs.vcpu_reset) {
             domain_crash(v->domain, "INIT for vCPU %u: the %s backend cannot reset a vCPU",
                          v->id, hvm_funcs.name);
@@ -338,6 +351,9 @@ static bool handle_init_sipi(struct vcpu *v)
         }
         hvm_funcs.vcpu_reset(v);
         v->hvm.cache_valid = v->hvm.cache_dirty = 0;
+        hvm_cpuid(v, 1, 0, &sig);
+        for (unsigned int i = 0; i < NR_GPRS; i++)
+            hvm_set_gpr(v, i, i == GPR_RDX ? sig.eax : 0);
         if (h->vlapic) {
             unsigned long flags = hvm_irq_lock(v->domain->irq);
             vlapic_reset(h->vlapic);
@@ -350,8 +366,11 @@ static bool handle_init_sipi(struct vcpu *v)
     }
     if (__atomic_exchange_n(&h->sipi_pending, false, __ATOMIC_SEQ_CST) &&
         __atomic_exchange_n(&h->wait_sipi, false, __ATOMIC_SEQ_CST)) {
-        struct hvm_boot_state bs = { .protected_mode = false, .cs = h->sipi_vector << 8 };
-        hvm_set_boot_state(v, &bs);
+        u16 sel = (u16)h->sipi_vector << 8;
+        struct segment cs = { sel, ATTR_CODE16, 0xffff, (u64)sel << 4 };
+
+        hvm_set_seg(v, SEG_CS, &cs);
+        hvm_set_reg(v, HVM_REG_RIP, 0);
         __atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
     }
     return __atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_RUNNABLE &&
@@ -359,13 +378,6 @@ static bool handle_init_sipi(struct vcpu *v)
 }
 
 /* ---- boot state ---- */
-
-#define ATTR_CODE32 0xc9b   /* G, D/B, P, S, type 11: execute/read, accessed */
-#define ATTR_DATA32 0xc93   /* G, D/B, P, S, type 3: read/write, accessed */
-#define ATTR_CODE16 0x09b
-#define ATTR_DATA16 0x093
-#define ATTR_TSS32  0x08b   /* P, type 11: 32-bit busy TSS */
-#define ATTR_LDT    0x082   /* P, type 2: LDT */
 
 /*
  * Testing only: `break_entry=<domain name>` gives that domain's vCPU 0 a boot state

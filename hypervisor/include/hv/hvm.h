@@ -31,11 +31,13 @@ struct p2m_format;
 enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
        GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15, NR_GPRS };
 
-/* Registers kept by the backend (VMCB/VMCS) and cached by the core. */
+/* Registers kept by the backend (VMCB/VMCS) and cached by the core. DR6 is the
+ * VMCB's on SVM and, on VMX, which does not switch it, the vCPU's own copy or the
+ * CPU's register while the vCPU owns it (vmx.c). */
 enum hvm_reg {
     HVM_REG_RAX, HVM_REG_RSP, HVM_REG_RIP, HVM_REG_RFLAGS,
     HVM_REG_CR0, HVM_REG_CR2, HVM_REG_CR3, HVM_REG_CR4, HVM_REG_EFER,
-    HVM_REG_PAT, HVM_REG_TSC_OFFSET,
+    HVM_REG_PAT, HVM_REG_TSC_OFFSET, HVM_REG_DR6,
     HVM_NR_REGS
 };
 
@@ -295,6 +297,9 @@ static inline void hvm_inject_gp(struct vcpu *v, u32 error)
     hvm_inject_exception(v, X86_EXC_GP, true, error);
 }
 void hvm_inject_page_fault(struct vcpu *v, u32 error, u64 cr2);
+/* The instruction the hypervisor completed for the guest ran with EFLAGS.TF set: the
+ * single-step trap it would have raised (#DB with DR6.BS; common/hvm/exit.c). */
+void hvm_inject_single_step(struct vcpu *v);
 
 /* Assert external interrupt `vector` for the vCPU (from any pCPU): it is delivered
  * when the guest can take it, and wakes the vCPU from HLT. */
