@@ -76,18 +76,25 @@ static void edge_handler(struct trap_frame *f)
 }
 
 /* Make the HPET timer's comparator match 100 us from now: its line goes up (and
- * may be taken, and dropped by the handler, before this looks). */
+ * may be taken, and dropped by the handler, before this looks). A comparator the
+ * counter passed before it was written never matches (until the counter wraps): when
+ * this CPU was away that long (a loaded host), try again. */
 static bool raise_line(void)
 {
-    uint64_t when = hpet_counter() + muldiv64(hpet_rate_mhz(), 100, 1000000000ull);
     unsigned long n = nr_level;
 
-    hpet_write(HPET_TN_COMPARATOR(TIMER), when);
-    if (!wait_for(hpet_line_up() || nr_level != n, 100000)) {
-        fail("the HPET timer's status bit did not come up within 100 ms");
-        return false;
+    for (unsigned int tries = 0; tries < 10; tries++) {
+        uint64_t when = hpet_counter() + muldiv64(hpet_rate_mhz(), 100, 1000000000ull);
+
+        hpet_write(HPET_TN_COMPARATOR(TIMER), when);
+        if (hpet_counter() >= when && !hpet_line_up() && nr_level == n)
+            continue;   /* written too late, or not yet seen: the wait below decides */
+        if (wait_for(hpet_line_up() || nr_level != n, 100000))
+            return true;
+        break;
     }
-    return true;
+    fail("the HPET timer's status bit did not come up within 100 ms");
+    return false;
 }
 
 static void reset_counts(void)
