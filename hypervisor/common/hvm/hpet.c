@@ -447,11 +447,13 @@ static void write_timer_config(struct hpet *h, unsigned int n, u64 val, u64 mask
  * Tn_COMPARATOR (2.3.9). One-shot: the value to match. Periodic: with Tn_VAL_SET_CNF
  * set, the value to match and the period; without it, the period only (the
  * accumulator goes on). Any write clears VAL_SET, so a guest sets a 64-bit
- * accumulator with 4-byte writes by setting VAL_SET before each half.
+ * accumulator with 4-byte writes by setting VAL_SET before each half. Returns whether
+ * the value to match changed.
  */
 static bool write_comparator(struct hpet *h, unsigned int n, u64 val, u64 mask)
 {
     struct hpet_timer *t = &h->timers[n];
+    u64 old = t->cmp;
     bool set_cmp;
 
     if (timer_32bit(t)) {
@@ -465,7 +467,7 @@ static bool write_comparator(struct hpet *h, unsigned int n, u64 val, u64 mask)
     if (timer_periodic(t))
         t->period = merge(t->period, val, mask);
     t->config &= ~TN_VAL_SET;
-    return set_cmp;
+    return set_cmp && t->cmp != old;
 }
 
 /*
@@ -475,6 +477,10 @@ static bool write_comparator(struct hpet *h, unsigned int n, u64 val, u64 mask)
  * the time its exits took made it late; on hardware the write would have been in
  * time. Further behind, it waits for its match as the hardware's would. (Xen's HPET
  * takes the same view.)
+ *
+ * Only a write that changed the comparator: a 32-bit guest writes a 64-bit one in two
+ * halves, and its CPU may be away between them past the match, which the low half's
+ * value has had delivered already; the high half, the same as before, is no new match.
  *
  * Not a periodic accumulator: its VAL_SET write also sets the period (the last value
  * written, 2.3.9.2.2) until the guest writes the real one next, so a match taken now
@@ -514,7 +520,7 @@ void hpet_write(struct hpet *h, u32 off, unsigned int size, u64 val)
     u32 reg = off & ~7u;
     unsigned int shift = 8 * (off & 7);
     u64 mask = size == 8 ? ~0ULL : U32_MASK << shift;
-    bool restarted = false, cmp_written = false;
+    bool restarted = false, cmp_changed = false;
     unsigned int n = 0;
     s_time_t now;
 
@@ -534,12 +540,12 @@ void hpet_write(struct hpet *h, u32 off, unsigned int size, u64 val)
         n = (reg - HPET_TN(0)) / 0x20;
         switch ((reg - HPET_TN(0)) % 0x20) {
         case HPET_TN_CFG: write_timer_config(h, n, val, mask); break;
-        case HPET_TN_CMP: cmp_written = write_comparator(h, n, val, mask); break;
+        case HPET_TN_CMP: cmp_changed = write_comparator(h, n, val, mask); break;
         default: break; /* the FSB route (no FSB), reserved */
         }
     } /* else the ID register or reserved: read-only */
     arm_all(h, now, restarted);
-    if (cmp_written) {
+    if (cmp_changed) {
         late_comparator(h, n, now);
         catch_up(h, now);
     }
