@@ -300,8 +300,9 @@ static void bench(const char *name)
             fail("%s: round trip %u: no answer from CPU 1 within 5 s", name, i);
             return;
         }
-        if (rdtsc() - start > slowest)
-            slowest = rdtsc() - start;
+        start = rdtsc() - start;
+        if (start > slowest)
+            slowest = start;
     }
     t1 = rdtsc();
     printf("BENCH %s iterations=%u tsc=%" PRIu64 "\n", name, BENCH_ITERATIONS, t1 - t0);
