@@ -59,7 +59,10 @@ UNIT_SRCS_test_x86_emulate_cases := $(UNIT_X86_EMULATE_SRCS)
 UNIT_SRCS_test_x86_walk    := hypervisor/common/x86_emulate/walk.c
 UNIT_SRCS_test_i8259      := hypervisor/common/hvm/i8259.c
 UNIT_SRCS_test_vioapic    := hypervisor/common/hvm/vioapic.c
-UNIT_SRCS_test_vlapic     := hypervisor/common/hvm/vlapic.c
+UNIT_VLAPIC_SRCS          := hypervisor/common/hvm/vlapic.c \
+                             $(UNIT_DIR)/support/vlapic_machine.c
+UNIT_SRCS_test_vlapic       := $(UNIT_VLAPIC_SRCS)
+UNIT_SRCS_test_vlapic_timer := $(UNIT_VLAPIC_SRCS)
 UNIT_SRCS_test_hpet       := hypervisor/common/hvm/hpet.c
 UNIT_SRCS_test_pmtimer    := hypervisor/common/hvm/pmtimer.c
 UNIT_SRCS_test_i8254      := hypervisor/common/hvm/i8254.c
