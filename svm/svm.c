@@ -24,13 +24,6 @@ u32 svm_features __ro_after_init;
 static DEFINE_PER_CPU(paddr_t, host_vmcb_pa);
 static DEFINE_PER_CPU(struct svm_vcpu *, dr_owner);
 
-#define read_dr(n) ({                                                       \
-        u64 v_;                                                             \
-        __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v_));                  \
-        v_;                                                                 \
-    })
-#define write_dr(n, v) __asm__ volatile("mov %0, %%dr" #n ::"r"((u64)(v)))
-
 static int svm_cpu_up(unsigned int cpu)
 {
     struct page_info *hsave = alloc_pages(0), *host = alloc_pages(0);
@@ -306,16 +299,9 @@ static void debug_regs_load(struct svm_vcpu *sv)
 
     if (owner == sv)
         return;
-    if (owner) {
-        owner->dr[0] = read_dr(0);
-        owner->dr[1] = read_dr(1);
-        owner->dr[2] = read_dr(2);
-        owner->dr[3] = read_dr(3);
-    }
-    write_dr(0, sv->dr[0]);
-    write_dr(1, sv->dr[1]);
-    write_dr(2, sv->dr[2]);
-    write_dr(3, sv->dr[3]);
+    if (owner)
+        save_dr0_3(owner->dr);
+    load_dr0_3(sv->dr);
     this_cpu(dr_owner) = sv;
 }
 

@@ -120,8 +120,8 @@ void svm_vmcb_init(struct vcpu *v, struct vmcb *vmcb)
     vmcb->efer = EFER_SVME; /* VMRUN requires it; the guest never sees it */
     vmcb->rflags = X86_EFLAGS_FIXED;
     vmcb->rip = 0xfff0;
-    vmcb->dr6 = 0xffff0ff0;
-    vmcb->dr7 = 0x400;
+    vmcb->dr6 = X86_DR6_RESET;
+    vmcb->dr7 = X86_DR7_RESET;
 }
 
 static void dump_seg(const char *name, const struct vmcb_seg *s)

@@ -60,11 +60,8 @@ static void decode_exception(struct vcpu *v, struct hvm_exit *e)
          * Update it as the #DB would have: B0-B3 replaced, while BD, BS and BT, which
          * the processor never clears, stay as the guest left them (SDM vol. 3B,
          * 17.2.3). */
-        u64 dr6;
-        __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
-        dr6 = (dr6 & ~DR6_B0_B3) | DR6_RESERVED_ONES |
-              (vmread(EXIT_QUALIFICATION) & DBG_QUAL_DR6_MASK);
-        __asm__ volatile("mov %0, %%dr6" ::"r"(dr6));
+        write_dr6((read_dr6() & ~X86_DR6_B0_B3) | X86_DR6_RESET |
+                  (vmread(EXIT_QUALIFICATION) & DBG_QUAL_DR6_MASK));
         if (type == INTR_TYPE_PRIV_SW_EXC) {
             /* INT1 (ICEBP) is a trap: reflect it as what it is, with its length, so the
              * guest's handler returns after it (26.6.1.3). */

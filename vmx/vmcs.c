@@ -25,7 +25,6 @@ struct vmx_caps vmx_caps __ro_after_init;
 static paddr_t io_bitmap_pa[2], msr_bitmap_pa;
 
 #define VMCS_LINK_NONE    (~0ULL)               /* no shadow VMCS (26.3.1.5) */
-#define DR7_RESET         0x400ULL
 
 /* ---- names ---- */
 
@@ -594,7 +593,7 @@ static void vmcs_guest_reset(struct vcpu *v, u64 cr0)
     vmwrite(GUEST_CR0, (vx->cr0_shadow | vmx_caps.cr0_must1) & vmx_caps.cr0_may1);
     vmwrite(GUEST_CR4, (vx->cr4_shadow | vmx_caps.cr4_must1) & vmx_caps.cr4_may1);
     vmwrite(GUEST_CR3, 0);
-    vmwrite(GUEST_DR7, DR7_RESET);
+    vmwrite(GUEST_DR7, X86_DR7_RESET);
     vmwrite(GUEST_RSP, 0);
     vmwrite(GUEST_RIP, 0xfff0);
     vmwrite(GUEST_RFLAGS, X86_EFLAGS_FIXED);

@@ -313,8 +313,6 @@ enum vmx_exit_reason {
 
 /* Exit qualification for debug exceptions (27.2.1, table 27-1): DR6's B0-B3, BD, BS */
 #define DBG_QUAL_DR6_MASK       0x600fULL
-#define DR6_RESERVED_ONES       0xffff0ff0ULL
-#define DR6_B0_B3               0xfULL
 
 /* ---- VMX instructions ---- */
 

@@ -37,13 +37,6 @@ static DEFINE_PER_CPU(paddr_t, vmxon_pa);
 static DEFINE_PER_CPU(struct vmx_vcpu *, current_vmcs);
 static DEFINE_PER_CPU(struct vmx_vcpu *, lazy_owner);
 
-#define read_dr(n) ({                                                       \
-        u64 v_;                                                             \
-        __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v_));                  \
-        v_;                                                                 \
-    })
-#define write_dr(n, v) __asm__ volatile("mov %0, %%dr" #n ::"r"((u64)(v)))
-
 /* ---- enabling VMX on a pCPU (SDM 23.7, 24.11.5) ---- */
 
 static int vmx_cpu_up(unsigned int cpu)
@@ -129,7 +122,7 @@ static int vmx_vcpu_init(struct vcpu *v)
      * or of this EPT root's address, may have left in that pCPU's TLB (vpid.c). */
     vx->vpid_flush = true;
     vx->ept_flush = true;
-    vx->dr6 = DR6_RESERVED_ONES; /* its value at power-up (DR0-DR3: 0) */
+    vx->dr6 = X86_DR6_RESET; /* its value at power-up (DR0-DR3: 0) */
     v->backend = vx;
     return 0;
 
@@ -267,7 +260,7 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_EFER: return vmread(GUEST_IA32_EFER);
     case HVM_REG_PAT: return vmread(GUEST_IA32_PAT);
     case HVM_REG_TSC_OFFSET: return vmread(TSC_OFFSET);
-    case HVM_REG_DR6: return this_cpu(lazy_owner) == vx ? read_dr(6) : vx->dr6;
+    case HVM_REG_DR6: return this_cpu(lazy_owner) == vx ? read_dr6() : vx->dr6;
     default: return 0;
     }
 }
@@ -318,7 +311,7 @@ static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_TSC_OFFSET: vmwrite(TSC_OFFSET, val); break;
     case HVM_REG_DR6:
         if (this_cpu(lazy_owner) == vx)
-            write_dr(6, val);
+            write_dr6(val);
         else
             vx->dr6 = val;
         break;
@@ -481,15 +474,11 @@ static void vmx_vcpu_reset(struct vcpu *v)
         panic("vmx: INIT for d%uv%u away from its CPU", v->domain->id, v->id);
     vmx_vmcs_reset_guest(v);
     memset(vx->dr, 0, sizeof(vx->dr));
-    vx->dr6 = DR6_RESERVED_ONES;
+    vx->dr6 = X86_DR6_RESET;
     if (this_cpu(lazy_owner) == vx) {
-        write_dr(0, 0);
-        write_dr(1, 0);
-        write_dr(2, 0);
-        write_dr(3, 0);
-        write_dr(6, DR6_RESERVED_ONES);
+        load_dr0_3(vx->dr);
+        write_dr6(vx->dr6);
     }
-    v->hvm.gprs[GPR_RAX] = 0;
     vx->vpid_flush = true;
     vx->pdptes_stale = false;
 }
@@ -581,17 +570,11 @@ static void lazy_state_load(struct vmx_vcpu *vx)
         wrmsr(vmx_lazy_msrs[i], vx->lazy_msrs[i]);
     }
     if (owner) {
-        owner->dr[0] = read_dr(0);
-        owner->dr[1] = read_dr(1);
-        owner->dr[2] = read_dr(2);
-        owner->dr[3] = read_dr(3);
-        owner->dr6 = read_dr(6);
+        save_dr0_3(owner->dr);
+        owner->dr6 = read_dr6();
     }
-    write_dr(0, vx->dr[0]);
-    write_dr(1, vx->dr[1]);
-    write_dr(2, vx->dr[2]);
-    write_dr(3, vx->dr[3]);
-    write_dr(6, vx->dr6);
+    load_dr0_3(vx->dr);
+    write_dr6(vx->dr6);
     this_cpu(lazy_owner) = vx;
 }
 

@@ -20,10 +20,11 @@ struct sched_pcpu {
 static DEFINE_PER_CPU(struct sched_pcpu, sched_pcpu);
 static unsigned int next_cpu;
 
-/* Kicks of other pCPUs held back while this pCPU holds a lock (see hv/sched.h);
- * touched only by its own pCPU, with interrupts off. */
+/* Kicks of other pCPUs held back while this pCPU holds the interrupt lock (see
+ * hv/sched.h); touched only by its own pCPU, and only with interrupts off while
+ * `held` is set. */
 struct held_kicks {
-    unsigned int depth;
+    bool held;
     cpumask_t cpus;
 };
 
@@ -90,48 +91,43 @@ void vcpu_block(struct vcpu *v)
 void vcpu_kick(struct vcpu *v)
 {
     unsigned int cpu = v->processor;
-    unsigned long flags;
-    struct held_kicks *h;
+    struct held_kicks *h = &this_cpu(held_kicks);
 
     if (cpu == smp_processor_id())
         return; /* its run loop looks at the pending state before the next entry */
-    /* An IPI makes a CPU in guest mode exit, and an idle CPU leave HLT. */
-    flags = local_irq_save();
-    h = &this_cpu(held_kicks);
-    if (h->depth)
-        cpumask_set(cpu, &h->cpus);
+    /* An IPI makes a CPU in guest mode exit, and an idle CPU leave HLT. (No interrupt
+     * off here: `held` is set only with interrupts off, and an interrupt handler
+     * leaves it as it found it.) */
+    if (h->held)
+        h->cpus.bits[cpu / 64] |= 1ULL << (cpu % 64);
     else
         smp_send_event_check(cpu);
-    local_irq_restore(flags);
 }
 
 void sched_hold_kicks(void)
 {
-    this_cpu(held_kicks).depth++;
+    struct held_kicks *h = &this_cpu(held_kicks);
+
+    ASSERT(!h->held);
+    h->held = true;
 }
 
-void sched_release_kicks(cpumask_t *to_send)
+void sched_release_kicks(void)
 {
     struct held_kicks *h = &this_cpu(held_kicks);
 
-    ASSERT(h->depth);
-    *to_send = (cpumask_t){ 0 };
-    if (--h->depth)
-        return;
-    *to_send = h->cpus;
-    h->cpus = (cpumask_t){ 0 };
+    ASSERT(h->held);
+    h->held = false;
+    for (unsigned int w = 0; w < CPUMASK_WORDS; w++) {
+        for (u64 bits = h->cpus.bits[w]; bits; bits &= bits - 1)
+            smp_send_event_check(w * 64 + __builtin_ctzll(bits));
+        h->cpus.bits[w] = 0;
+    }
 }
 
 bool sched_kicks_held(void)
 {
-    return this_cpu(held_kicks).depth;
-}
-
-void sched_send_kicks(const cpumask_t *to_send)
-{
-    for (unsigned int w = 0; w < CPUMASK_WORDS; w++)
-        for (u64 bits = to_send->bits[w]; bits; bits &= bits - 1)
-            smp_send_event_check(w * 64 + __builtin_ctzll(bits));
+    return this_cpu(held_kicks).held;
 }
 
 bool sched_work_pending(void)

@@ -31,41 +31,14 @@ static unsigned int insn_len(struct vcpu *v, const struct hvm_exit *e)
     return 0;
 }
 
-#define DR6_B0_B3 0xfULL
-#define DR6_BS    (1ULL << 14)
-
-/*
- * A single-step trap after an instruction the hypervisor completed (SDM vol. 3B,
- * 18.3.1.4; AMD APM vol. 2, 13.1): #DB with DR6.BS set. B0-B3 are replaced (none
- * matched: 0), as on any #DB; BD, BS and BT are never cleared by the processor, only
- * by software (18.2.3).
- */
-void hvm_inject_single_step(struct vcpu *v)
-{
-    hvm_set_reg(v, HVM_REG_DR6, (hvm_get_reg(v, HVM_REG_DR6) & ~DR6_B0_B3) | DR6_BS);
-    hvm_inject_exception(v, X86_EXC_DB, false, 0);
-}
-
-/*
- * The instruction is done: step over it, and do what completing an instruction does
- * to the debug flags: clear RF, which the guest's #DB handler may have set to get past
- * an instruction breakpoint on it (it suppresses breakpoints for one instruction only:
- * SDM vol. 3B, 18.3.1.1), and, with TF set when it began, raise the single-step
- * trap (18.3.1.4). Neither VMX nor SVM does either for an instruction that exits.
- */
+/* The instruction is done: step over it (hvm_advance_rip does what completing it
+ * does to the interrupt shadow and the debug flags). */
 static enum hvm_resume done(struct vcpu *v, const struct hvm_exit *e)
 {
     unsigned int len = insn_len(v, e);
 
-    if (len) {
-        u64 rflags = hvm_get_reg(v, HVM_REG_RFLAGS);
-
+    if (len)
         hvm_advance_rip(v, len);
-        if (rflags & X86_FL_RF)
-            hvm_set_reg(v, HVM_REG_RFLAGS, rflags & ~(u64)X86_FL_RF);
-        if (rflags & X86_FL_TF)
-            hvm_inject_single_step(v);
-    }
     return v->domain->dying ? HVM_LEAVE : HVM_RESUME;
 }
 
@@ -143,6 +116,8 @@ static enum hvm_resume handle_hlt(struct vcpu *v, struct hvm_exit *e)
     if (!len)
         return HVM_LEAVE;
     hvm_advance_rip(v, len);
+    if (v->hvm.exc_pending)
+        return HVM_RESUME;  /* the single-step trap after it (TF): taken, not slept on */
     v->hvm.halted_with_if = hvm_get_reg(v, HVM_REG_RFLAGS) & X86_EFLAGS_IF;
     if (v->hvm.halted_with_if && hvm_irq_pending(v))
         return HVM_RESUME;

@@ -118,9 +118,32 @@ void hvm_set_gpr(struct vcpu *v, unsigned int gpr, u64 val)
         v->hvm.gprs[gpr] = val;
 }
 
+/*
+ * A single-step trap after an instruction the hypervisor completed (SDM vol. 3B,
+ * 18.3.1.4; AMD APM vol. 2, 13.1): #DB with DR6.BS set. B0-B3 are replaced (none
+ * matched: 0), as on any #DB; BD, BS and BT are never cleared by the processor, only
+ * by software (18.2.3).
+ */
+void hvm_inject_single_step(struct vcpu *v)
+{
+    u64 dr6 = hvm_get_reg(v, HVM_REG_DR6);
+
+    hvm_set_reg(v, HVM_REG_DR6, (dr6 & ~X86_DR6_B0_B3) | X86_DR6_BS);
+    hvm_inject_exception(v, X86_EXC_DB, false, 0);
+}
+
+/*
+ * The hypervisor completed the guest's instruction (neither VMX nor SVM does any of
+ * this for an instruction that exits): step over it, and do what completing it does.
+ * An STI or MOV SS interrupt shadow that covered it ends (SDM vol. 3, 6.8.3); RF,
+ * which the guest's #DB handler may have set to get past an instruction breakpoint
+ * on it, is cleared (it suppresses breakpoints for one instruction: 18.3.1.1); with
+ * TF set when it began, the single-step trap follows (18.3.1.4).
+ */
 void hvm_advance_rip(struct vcpu *v, unsigned int len)
 {
     u64 rip = hvm_get_reg(v, HVM_REG_RIP) + len;
+    u64 rflags = hvm_get_reg(v, HVM_REG_RFLAGS);
     unsigned int size = hvm_code_size(v);
 
     /* Outside 64-bit mode EIP wraps at 4 GiB (IP at 64 KiB in 16-bit code). */
@@ -129,9 +152,11 @@ void hvm_advance_rip(struct vcpu *v, unsigned int len)
     else if (size == 16)
         rip = (u16)rip;
     hvm_set_reg(v, HVM_REG_RIP, rip);
-    /* Completing an instruction for the guest ends an STI or MOV SS interrupt shadow
-     * that covered it, as executing it would have (SDM vol. 3, 6.8.3). */
     hvm_funcs.clear_intr_shadow(v);
+    if (rflags & X86_EFLAGS_RF)
+        hvm_set_reg(v, HVM_REG_RFLAGS, rflags & ~X86_EFLAGS_RF);
+    if (rflags & X86_EFLAGS_TF)
+        hvm_inject_single_step(v);
 }
 
 bool hvm_long_mode(struct vcpu *v)

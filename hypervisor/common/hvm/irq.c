@@ -219,7 +219,7 @@ static bool isa_line(const struct hvm_irq *irq, unsigned int isa_irq)
 
 static bool gsi_line(const struct hvm_irq *irq, unsigned int gsi)
 {
-    return irq->gsi_src[gsi] || (gsi >= PLATFORM_PCI_GSI_BASE &&
+    return irq->gsi_src[gsi - PLATFORM_ISA_IRQS] || (gsi >= PLATFORM_PCI_GSI_BASE &&
                                  irq->pci_gsi_count[gsi - PLATFORM_PCI_GSI_BASE]);
 }
 
@@ -277,7 +277,7 @@ void hvm_gsi_set(struct domain *d, enum hvm_irq_source src, unsigned int gsi, bo
         return;
     flags = hvm_irq_lock(irq);
     was = gsi_line(irq, gsi);
-    set_src(&irq->gsi_src[gsi], src, level);
+    set_src(&irq->gsi_src[gsi - PLATFORM_ISA_IRQS], src, level);
     gsi_line_changed(irq, gsi, was);
     hvm_irq_unlock(irq, flags);
 }
@@ -435,6 +435,12 @@ void hvm_vcpu_sipi(struct vcpu *v, u8 vector)
 
 /* ---- the devices' ports and MMIO ---- */
 
+/* What a read of `size` bytes at `off` gets of the 32-bit register holding `word`. */
+static u64 dword_lanes(u32 word, u64 off, unsigned int size)
+{
+    return (word >> (8 * (off & 3))) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+}
+
 static void lapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u64 *val,
                        void *data)
 {
@@ -447,8 +453,7 @@ static void lapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, u
         if (size == 4 && !(off & 3))
             vlapic_mmio_write(v->hvm.vlapic, off, (u32)*val);
     } else {
-        u32 word = vlapic_mmio_read(v->hvm.vlapic, off & ~3u);
-        *val = (word >> (8 * (off & 3))) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+        *val = dword_lanes(vlapic_mmio_read(v->hvm.vlapic, off & ~3u), off, size);
     }
     hvm_irq_unlock(irq, flags);
 }
@@ -468,8 +473,7 @@ static void ioapic_mmio(struct vcpu *v, u64 gpa, unsigned int size, bool write, 
         if ((size == 4 && !(off & 3)) || off == 0)
             vioapic_write(&irq->ioapic, off, size == 4 ? (u32)*val : (u8)*val);
     } else {
-        u32 word = vioapic_read(&irq->ioapic, off & ~3ULL);
-        *val = (word >> (8 * (off & 3))) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+        *val = dword_lanes(vioapic_read(&irq->ioapic, off & ~3ULL), off, size);
     }
     hvm_irq_unlock(irq, flags);
 }

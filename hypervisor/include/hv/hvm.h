@@ -71,7 +71,14 @@ struct segment {
 #ifndef X86_EFLAGS_IF /* also in asm/processor.h */
 #define X86_EFLAGS_IF   (1UL << 9)
 #endif
+#define X86_EFLAGS_RF   (1ULL << 16)
 #define X86_EFLAGS_VM   (1ULL << 17)
+/* Debug registers (SDM vol. 3B, 18.2): DR6's hit bits and single-step bit, and the
+ * reset values of DR6 and DR7. */
+#define X86_DR6_B0_B3   0xfULL
+#define X86_DR6_BS      (1ULL << 14)
+#define X86_DR6_RESET   0xffff0ff0ULL
+#define X86_DR7_RESET   0x400ULL
 
 /* ---- events ---- */
 
@@ -268,6 +275,8 @@ u64 hvm_get_reg(struct vcpu *v, enum hvm_reg r);
 void hvm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val);
 u64 hvm_get_gpr(struct vcpu *v, unsigned int gpr);
 void hvm_set_gpr(struct vcpu *v, unsigned int gpr, u64 val);
+/* Complete the guest's instruction of `len` bytes: RIP past it, and what completing
+ * it does to the interrupt shadow, RF and TF (the single-step trap). */
 void hvm_advance_rip(struct vcpu *v, unsigned int len);
 
 static inline void hvm_get_seg(struct vcpu *v, enum seg_reg s, struct segment *out)
@@ -298,7 +307,7 @@ static inline void hvm_inject_gp(struct vcpu *v, u32 error)
 }
 void hvm_inject_page_fault(struct vcpu *v, u32 error, u64 cr2);
 /* The instruction the hypervisor completed for the guest ran with EFLAGS.TF set: the
- * single-step trap it would have raised (#DB with DR6.BS; common/hvm/exit.c). */
+ * single-step trap it would have raised (#DB with DR6.BS; hvm_advance_rip does it). */
 void hvm_inject_single_step(struct vcpu *v);
 
 /* Assert external interrupt `vector` for the vCPU (from any pCPU): it is delivered

@@ -34,9 +34,9 @@ struct hvm_irq {
     struct domain *d;
     unsigned int lowest_rr;     /* round-robin start for lowest-priority delivery */
     /* Who holds each line high (bits of enum hvm_irq_source): the ISA lines by ISA
-     * IRQ, the IO-APIC's own lines (GSI 16+) by GSI. */
+     * IRQ, the IO-APIC's own lines by GSI - 16. */
     u8 isa_src[PLATFORM_ISA_IRQS];
-    u8 gsi_src[PLATFORM_IOAPIC_PINS];
+    u8 gsi_src[PLATFORM_IOAPIC_PINS - PLATFORM_ISA_IRQS];
     /* PCI INTx: which pins of each bus-0 device are asserted, and how many asserted
      * pins each PCI GSI has (one more driver of the line while any is). */
     u8 intx[32];
@@ -62,11 +62,9 @@ static inline unsigned long hvm_irq_lock(struct hvm_irq *irq)
 
 static inline void hvm_irq_unlock(struct hvm_irq *irq, unsigned long flags)
 {
-    cpumask_t kicks;
-
-    sched_release_kicks(&kicks);
-    spin_unlock_irqrestore(&irq->lock, flags);
-    sched_send_kicks(&kicks);
+    spin_unlock(&irq->lock);
+    sched_release_kicks();      /* interrupts still off: after the lock, before them */
+    local_irq_restore(flags);
 }
 
 /*

@@ -7,7 +7,6 @@
 #ifndef HV_SCHED_H
 #define HV_SCHED_H
 
-#include <hv/cpumask.h>
 #include <hv/types.h>
 
 struct vcpu;
@@ -27,16 +26,11 @@ void vcpu_block(struct vcpu *v);
 void vcpu_kick(struct vcpu *v);
 
 /*
- * Held kicks. Between sched_hold_kicks() and sched_release_kicks() (interrupts off,
- * nestable) this pCPU's kicks of other pCPUs are gathered instead of sent; the
- * outermost release sends them, one IPI per pCPU. A lock whose holder wakes vCPUs
- * that will take the same lock next (the domain's interrupt lock) holds its kicks,
- * and sends them once it has let go:
- *
- *   flags = spin_lock_irqsave(&l); sched_hold_kicks();
- *   ...                                        (vcpu_wake, vcpu_kick)
- *   sched_release_kicks(&kicks); spin_unlock_irqrestore(&l, flags);
- *   sched_send_kicks(&kicks);
+ * Held kicks. Between sched_hold_kicks() and sched_release_kicks(), both with
+ * interrupts off, this pCPU's kicks of other pCPUs are gathered instead of sent; the
+ * release sends them, one IPI per pCPU. The domain's interrupt lock, whose holder
+ * wakes vCPUs that will take the same lock next, holds its kicks and releases them
+ * once it has let go (hvm_irq_lock/hvm_irq_unlock, hv/hvm_irq.h).
  *
  * Why: when pCPUs are themselves threads of a host that schedules (an emulator, a
  * nested hypervisor, a cloud VM), the woken pCPU's thread tends to preempt the
@@ -45,8 +39,7 @@ void vcpu_kick(struct vcpu *v);
  * take up to a second. Each kick still goes out after what it announces is visible.
  */
 void sched_hold_kicks(void);
-void sched_release_kicks(cpumask_t *to_send);
-void sched_send_kicks(const cpumask_t *to_send);
+void sched_release_kicks(void);
 /* Are this pCPU's kicks held? (Whoever then waits for another pCPU to act on a kick
  * waits forever.) */
 bool sched_kicks_held(void);

@@ -75,6 +75,41 @@ DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
 #undef DEFINE_CR_ACCESSORS
 
+#define DEFINE_DR_ACCESSORS(n)                                                           \
+    static inline u64 read_dr##n(void)                                                   \
+    {                                                                                    \
+        u64 v;                                                                           \
+        __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));                                \
+        return v;                                                                        \
+    }                                                                                    \
+    static inline void write_dr##n(u64 v)                                                \
+    {                                                                                    \
+        __asm__ volatile("mov %0, %%dr" #n ::"r"(v));                                    \
+    }
+DEFINE_DR_ACCESSORS(0)
+DEFINE_DR_ACCESSORS(1)
+DEFINE_DR_ACCESSORS(2)
+DEFINE_DR_ACCESSORS(3)
+DEFINE_DR_ACCESSORS(6)
+#undef DEFINE_DR_ACCESSORS
+
+/* The breakpoint addresses DR0-DR3, to and from an array (a guest's, switched). */
+static inline void save_dr0_3(u64 dr[4])
+{
+    dr[0] = read_dr0();
+    dr[1] = read_dr1();
+    dr[2] = read_dr2();
+    dr[3] = read_dr3();
+}
+
+static inline void load_dr0_3(const u64 dr[4])
+{
+    write_dr0(dr[0]);
+    write_dr1(dr[1]);
+    write_dr2(dr[2]);
+    write_dr3(dr[3]);
+}
+
 static inline u64 read_rflags(void)
 {
     u64 f;
